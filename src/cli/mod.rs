@@ -1,0 +1,130 @@
+//! The command line: clap definitions, global options, and `main`, which
+//! turns every outcome (success, error, panic, closed pipe) into one of the
+//! documented exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::exit::ExitStatus;
+use crate::printer::{ColorChoice, Printer, Verbosity};
+
+/// Keep a repository safe from staging to release: hooks, cleanup,
+/// guard-rails, drift checks and verified release installs.
+#[derive(Debug, Parser)]
+#[command(name = "hephaestus", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// When to use colour (NO_COLOR turns `auto` off).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "HEPHAESTUS_COLOR")]
+    pub color: ColorChoice,
+    /// Show more detail.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Show only warnings, errors and data.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Use this configuration file instead of finding one.
+    #[arg(long, global = true, value_name = "FILE", env = "HEPHAESTUS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Run as if started in DIR.
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented starter hephaestus.toml for this project.
+    Init(commands::init::InitArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+}
+
+/// Everything a command needs besides its own arguments.
+pub struct Context {
+    pub printer: Printer,
+    pub cwd: PathBuf,
+    pub config_path: Option<PathBuf>,
+}
+
+impl Context {
+    fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let verbosity = if global.quiet {
+            Verbosity::Quiet
+        } else if global.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        let printer = Printer::new(global.color, verbosity);
+        let base = std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
+        let cwd = match &global.directory {
+            Some(dir) => {
+                let dir = base.join(dir);
+                if !dir.is_dir() {
+                    return Err(crate::error::UserError::usage(format!(
+                        "-C {}: not a directory",
+                        dir.display()
+                    ))
+                    .into());
+                }
+                dir
+            }
+            None => base,
+        };
+        let config_path = global.config.as_ref().map(|p| cwd.join(p));
+        Ok(Context { printer, cwd, config_path })
+    }
+}
+
+fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Init(args) => commands::init::run(ctx, &args),
+        Command::Config(cmd) => commands::config::run(ctx, cmd),
+    }
+}
+
+/// Parse the command line, run the command, and map the outcome to an
+/// exit code. Panics are reported as internal errors without a backtrace.
+pub fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| {
+        let ctx = match Context::new(&cli.global) {
+            Ok(ctx) => ctx,
+            Err(err) => return crate::error::report(&Printer::plain(), &err),
+        };
+        match dispatch(&ctx, cli.command) {
+            Ok(status) => status,
+            Err(err) if crate::error::is_broken_pipe(&err) => ExitStatus::Success,
+            Err(err) => crate::error::report(&ctx.printer, &err),
+        }
+    });
+    result.unwrap_or(ExitStatus::Internal).into()
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error: {message}{location}");
+        eprintln!("  hint: this is a bug in hephaestus; please report it with the command you ran");
+    }));
+}

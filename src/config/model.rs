@@ -1,0 +1,287 @@
+//! The configuration file's shape, as serde types that mirror
+//! `hephaestus.toml` (or `[tool.hephaestus]` in `pyproject.toml`) key for
+//! key. Validation that can happen while parsing (globs, hook types,
+//! durations) happens here, so every error carries the file's line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::git::HookType;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub hooks: HooksConfig,
+    #[serde(default, rename = "guard-rails")]
+    pub guard_rails: GuardRailsConfig,
+    #[serde(default)]
+    pub cleanup: CleanupConfig,
+    #[serde(default)]
+    pub drift: DriftConfig,
+    #[serde(default)]
+    pub release: ReleaseConfig,
+}
+
+/// `[hooks]`: which git hooks `hook install` writes and how `hook run`
+/// behaves.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HooksConfig {
+    /// Hook types installed by `hook install` without `--hook-type`
+    /// (default: pre-commit and pre-push).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<Vec<HookType>>,
+}
+
+/// `[guard-rails]`: the step pipeline.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardRailsConfig {
+    /// `["auto"]` (detect), named presets, or `[]` for none.
+    #[serde(default = "default_presets")]
+    pub presets: Vec<crate::config::Preset>,
+    /// Stop at the first failing step.
+    #[serde(default)]
+    pub fail_fast: bool,
+    /// User steps: added after the preset steps, or replacing a preset step
+    /// of the same name.
+    #[serde(default)]
+    pub steps: Vec<StepConfig>,
+}
+
+impl Default for GuardRailsConfig {
+    fn default() -> Self {
+        Self {
+            presets: default_presets(),
+            fail_fast: false,
+            steps: Vec::new(),
+        }
+    }
+}
+
+fn default_presets() -> Vec<crate::config::Preset> {
+    vec![crate::config::Preset::Auto]
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `[[guard-rails.steps]]`: one step.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    pub name: String,
+    /// The argv to run; a string is split shell-style (no shell is spawned
+    /// unless `shell = true`).
+    pub run: CommandLine,
+    #[serde(default)]
+    pub shell: bool,
+    #[serde(default)]
+    pub files: Vec<GlobPattern>,
+    #[serde(default)]
+    pub exclude: Vec<GlobPattern>,
+    #[serde(default = "default_true")]
+    pub pass_files: bool,
+    #[serde(default)]
+    pub scope: Scope,
+    /// Hook types the step runs in (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<HookType>>,
+    #[serde(default)]
+    pub fix: bool,
+    #[serde(default)]
+    pub restage: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Seconds>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub require_serial: bool,
+}
+
+/// `scope = "files" | "project"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Run on the matching changed files.
+    #[default]
+    Files,
+    /// Run once, without file arguments, if any matching file changed.
+    Project,
+}
+
+/// `[cleanup]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupConfig {
+    /// What a hook does with junk paths about to be committed or pushed.
+    #[serde(default)]
+    pub hook: CleanupHookMode,
+    /// Extra name patterns treated as junk.
+    #[serde(default)]
+    pub extra_patterns: Vec<GlobPattern>,
+    /// Patterns never treated as junk.
+    #[serde(default)]
+    pub exclude: Vec<GlobPattern>,
+}
+
+/// `[cleanup] hook = "fail" | "unstage"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CleanupHookMode {
+    /// Fail the hook and print the `git rm --cached` command.
+    #[default]
+    Fail,
+    /// Unstage the junk paths (never delete them) and go on.
+    Unstage,
+}
+
+/// `[drift]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftConfig {
+    /// Declared tools: `ruff = "0.14.0"` or `mypy = ">=1.18,<2"`.
+    #[serde(default)]
+    pub tools: BTreeMap<String, String>,
+}
+
+/// `[release]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// `OWNER/REPO` to install from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+}
+
+/// A command as argv, from a TOML list or a shell-style string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandLine {
+    Argv(Vec<String>),
+    Line(String),
+}
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Argv(Vec<String>),
+            Line(String),
+        }
+        match Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("expected a list of strings or a string for the command")
+        })? {
+            Raw::Argv(v) if v.is_empty() => {
+                Err(serde::de::Error::custom("the command list is empty"))
+            }
+            Raw::Argv(v) => Ok(CommandLine::Argv(v)),
+            Raw::Line(s) if s.trim().is_empty() => {
+                Err(serde::de::Error::custom("the command string is empty"))
+            }
+            Raw::Line(s) => {
+                if shlex::split(&s).is_none() {
+                    return Err(serde::de::Error::custom(format!(
+                        "cannot split {s:?} into arguments (unbalanced quotes)"
+                    )));
+                }
+                Ok(CommandLine::Line(s))
+            }
+        }
+    }
+}
+
+impl Serialize for CommandLine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CommandLine::Argv(v) => v.serialize(s),
+            CommandLine::Line(l) => l.serialize(s),
+        }
+    }
+}
+
+/// A glob pattern checked when the file is read (gitignore-style: a
+/// pattern without `/` matches in any directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobPattern(pub String);
+
+impl GlobPattern {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GlobPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for GlobPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        crate::config::glob::validate(&raw).map_err(serde::de::Error::custom)?;
+        Ok(GlobPattern(raw))
+    }
+}
+
+impl Serialize for GlobPattern {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// A duration in seconds: `30`, `2.5`, or a string `"30s"`, `"2m"`, `"500ms"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seconds(pub Duration);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Float(f64),
+            Text(String),
+        }
+        let bad = || serde::de::Error::custom("expected seconds as a number or a string like \"30s\", \"2m\", \"500ms\"");
+        let secs = match Raw::deserialize(d).map_err(|_| bad())? {
+            Raw::Int(n) => n as f64,
+            Raw::Float(f) => f,
+            Raw::Text(t) => parse_duration(&t).ok_or_else(bad)?,
+        };
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(serde::de::Error::custom("a timeout must be a positive number of seconds"));
+        }
+        Ok(Seconds(Duration::from_secs_f64(secs)))
+    }
+}
+
+impl Serialize for Seconds {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_secs_f64().serialize(s)
+    }
+}
+
+/// Parse `"30s"`, `"2m"`, `"1h"`, `"500ms"` or a bare number into seconds.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (t, 1.0)
+    };
+    num.trim().parse::<f64>().ok().map(|v| v * mult)
+}

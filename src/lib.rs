@@ -1,0 +1,14 @@
+//! Hephaestus: a git hook manager with scoped cleanup, guard-rails, drift
+//! checks and a verified release installer.
+//!
+//! The binary (`src/main.rs`) is a thin shell around [`cli::main`]; every
+//! concern lives in its own module so tests can drive the library API too.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod git;
+pub mod printer;
+pub mod project;
