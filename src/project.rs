@@ -40,6 +40,8 @@ impl Project {
 
     /// The repository, or the error that says there is none.
     pub fn repo(&self) -> Result<&Repo, GitError> {
-        self.repo.as_ref().ok_or_else(|| GitError::NotARepository { path: self.root.clone() })
+        self.repo.as_ref().ok_or_else(|| GitError::NotARepository {
+            path: self.root.clone(),
+        })
     }
 }

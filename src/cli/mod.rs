@@ -49,6 +49,8 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// List the paths a hook would check (staged by default).
+    Files(commands::files::FilesArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -85,7 +87,11 @@ impl Context {
             None => base,
         };
         let config_path = global.config.as_ref().map(|p| cwd.join(p));
-        Ok(Context { printer, cwd, config_path })
+        Ok(Context {
+            printer,
+            cwd,
+            config_path,
+        })
     }
 }
 
@@ -93,6 +99,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Init(args) => commands::init::run(ctx, &args),
         Command::Config(cmd) => commands::config::run(ctx, cmd),
+        Command::Files(args) => commands::files::run(ctx, &args),
     }
 }
 
@@ -123,7 +130,10 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("error: internal error: {message}{location}");
         eprintln!("  hint: this is a bug in hephaestus; please report it with the command you ran");
     }));

@@ -39,10 +39,15 @@ fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
             let source = match &project.config.source {
                 crate::config::Source::Defaults => "defaults (no configuration file)".to_string(),
                 crate::config::Source::File { path } => path.display().to_string(),
-                crate::config::Source::Pyproject { path } => format!("{} [tool.hephaestus]", path.display()),
+                crate::config::Source::Pyproject { path } => {
+                    format!("{} [tool.hephaestus]", path.display())
+                }
             };
             let body = toml::to_string_pretty(&config)?;
-            ctx.printer.out(&format!("# source: {source}\n# root: {}\n{body}", project.root.display()))?;
+            ctx.printer.out(&format!(
+                "# source: {source}\n# root: {}\n{body}",
+                project.root.display()
+            ))?;
         }
         Format::Json => {
             let doc = serde_json::json!({

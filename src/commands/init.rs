@@ -27,13 +27,16 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
         .unwrap_or_else(|| ctx.cwd.clone());
     let target = root.join(config::CONFIG_FILE);
     if target.exists() && !args.force {
-        return Err(UserError::usage(format!("{} already exists", target.display()))
-            .with_hint("pass --force to overwrite it")
-            .into());
+        return Err(
+            UserError::usage(format!("{} already exists", target.display()))
+                .with_hint("pass --force to overwrite it")
+                .into(),
+        );
     }
     let pyproject = root.join(config::PYPROJECT_FILE);
     if pyproject.is_file() {
-        let text = std::fs::read_to_string(&pyproject).with_context(|| format!("cannot read {}", pyproject.display()))?;
+        let text = std::fs::read_to_string(&pyproject)
+            .with_context(|| format!("cannot read {}", pyproject.display()))?;
         if config::parse_pyproject(&pyproject, &text)?.is_some() {
             return Err(UserError::usage(format!(
                 "{} already configures hephaestus in [tool.hephaestus]; a hephaestus.toml next to it would be an error",
@@ -52,16 +55,22 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
     ctx.printer.status(&format!(
         "wrote {} (presets: {})",
         target.display(),
-        if names.is_empty() { "none detected".to_string() } else { names.join(", ") }
+        if names.is_empty() {
+            "none detected".to_string()
+        } else {
+            names.join(", ")
+        }
     ));
     Ok(ExitStatus::Success)
 }
 
 fn write_atomically(target: &std::path::Path, text: &str) -> anyhow::Result<()> {
     let dir = target.parent().unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(text.as_bytes())?;
-    tmp.persist(target).with_context(|| format!("cannot write {}", target.display()))?;
+    tmp.persist(target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(())
 }
 
@@ -72,7 +81,11 @@ pub fn starter(detected: &[Preset]) -> String {
     } else {
         format!(
             "presets = [{}]",
-            detected.iter().map(|p| format!("\"{}\"", p.name())).collect::<Vec<_>>().join(", ")
+            detected
+                .iter()
+                .map(|p| format!("\"{}\"", p.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let detected_note = if detected.is_empty() {
@@ -80,7 +93,11 @@ pub fn starter(detected: &[Preset]) -> String {
     } else {
         format!(
             "Detected: {}. Use [\"auto\"] to detect on every run, or [] for none.",
-            detected.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+            detected
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     format!(

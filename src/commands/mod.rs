@@ -3,4 +3,5 @@
 //! exit status.
 
 pub mod config;
+pub mod files;
 pub mod init;

@@ -43,7 +43,11 @@ fn build(patterns: &[GlobPattern]) -> Result<Option<GlobSet>, globset::Error> {
     let mut builder = GlobSetBuilder::new();
     for p in patterns {
         for expanded in expand(p.as_str()) {
-            builder.add(GlobBuilder::new(&expanded).literal_separator(true).build()?);
+            builder.add(
+                GlobBuilder::new(&expanded)
+                    .literal_separator(true)
+                    .build()?,
+            );
         }
     }
     builder.build().map(Some)
@@ -98,7 +102,11 @@ mod tests {
     use super::*;
 
     fn m(inc: &[&str], exc: &[&str]) -> PathMatcher {
-        let g = |v: &[&str]| v.iter().map(|s| GlobPattern(s.to_string())).collect::<Vec<_>>();
+        let g = |v: &[&str]| {
+            v.iter()
+                .map(|s| GlobPattern(s.to_string()))
+                .collect::<Vec<_>>()
+        };
         PathMatcher::new(&g(inc), &g(exc)).expect("valid globs")
     }
 

@@ -32,15 +32,32 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}{}: {}{message}", path.display(), position(*line, *column), key_prefix(key))]
-    Parse {
-        path: PathBuf,
-        line: Option<usize>,
-        column: Option<usize>,
-        key: Option<String>,
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Parse(Box<ParseError>),
+}
+
+/// A parse or validation error at a place in the file.
+#[derive(Debug)]
+pub struct ParseError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{}: {}{}",
+            self.path.display(),
+            position(self.line, self.column),
+            key_prefix(&self.key),
+            self.message
+        )
+    }
 }
 
 fn position(line: Option<usize>, column: Option<usize>) -> String {
@@ -68,7 +85,7 @@ impl Classify for ConfigError {
                     .to_string(),
             ),
             ConfigError::Read { .. } => None,
-            ConfigError::Parse { hint, .. } => hint.clone(),
+            ConfigError::Parse(e) => e.hint.clone(),
         }
     }
 }
@@ -109,11 +126,25 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, ConfigError>
         let is_pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
         let (config, source) = if is_pyproject {
             let config = parse_pyproject(path, &text)?.unwrap_or_default();
-            (config, Source::Pyproject { path: path.to_path_buf() })
+            (
+                config,
+                Source::Pyproject {
+                    path: path.to_path_buf(),
+                },
+            )
         } else {
-            (parse_toml(path, &text)?, Source::File { path: path.to_path_buf() })
+            (
+                parse_toml(path, &text)?,
+                Source::File {
+                    path: path.to_path_buf(),
+                },
+            )
         };
-        return Ok(Loaded { config, source, root: root.to_path_buf() });
+        return Ok(Loaded {
+            config,
+            source,
+            root: root.to_path_buf(),
+        });
     }
 
     let toml_path = root.join(CONFIG_FILE);
@@ -130,17 +161,32 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, ConfigError>
     };
     let (config, source) = match (from_toml, from_pyproject) {
         (Some(_), Some(_)) => {
-            return Err(ConfigError::Both { toml: toml_path, pyproject: pyproject_path });
+            return Err(ConfigError::Both {
+                toml: toml_path,
+                pyproject: pyproject_path,
+            });
         }
         (Some(c), None) => (c, Source::File { path: toml_path }),
-        (None, Some(c)) => (c, Source::Pyproject { path: pyproject_path }),
+        (None, Some(c)) => (
+            c,
+            Source::Pyproject {
+                path: pyproject_path,
+            },
+        ),
         (None, None) => (Config::default(), Source::Defaults),
     };
-    Ok(Loaded { config, source, root: root.to_path_buf() })
+    Ok(Loaded {
+        config,
+        source,
+        root: root.to_path_buf(),
+    })
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Parse a `hephaestus.toml`.
@@ -178,34 +224,34 @@ fn validate(path: &Path, config: &Config) -> Result<(), ConfigError> {
     let mut seen = std::collections::HashSet::new();
     for (i, step) in config.guard_rails.steps.iter().enumerate() {
         if step.name.trim().is_empty() {
-            return Err(ConfigError::Parse {
+            return Err(ConfigError::Parse(Box::new(ParseError {
                 path: path.to_path_buf(),
                 line: None,
                 column: None,
                 key: Some(format!("guard-rails.steps[{i}].name")),
                 message: "a step needs a non-empty name".to_string(),
                 hint: None,
-            });
+            })));
         }
         if !seen.insert(step.name.as_str()) {
-            return Err(ConfigError::Parse {
+            return Err(ConfigError::Parse(Box::new(ParseError {
                 path: path.to_path_buf(),
                 line: None,
                 column: None,
                 key: Some(format!("guard-rails.steps[{i}].name")),
                 message: format!("a step named {:?} is defined twice", step.name),
                 hint: Some("give each step a unique name".to_string()),
-            });
+            })));
         }
         if step.restage && !step.fix {
-            return Err(ConfigError::Parse {
+            return Err(ConfigError::Parse(Box::new(ParseError {
                 path: path.to_path_buf(),
                 line: None,
                 column: None,
                 key: Some(format!("guard-rails.steps[{i}].restage")),
                 message: "restage = true only makes sense for a step with fix = true".to_string(),
                 hint: Some("add fix = true, or remove restage".to_string()),
-            });
+            })));
         }
     }
     Ok(())
@@ -224,13 +270,23 @@ fn toml_error(path: &Path, text: &str, err: &toml::de::Error, key: Option<String
     let message = err.message().trim().to_string();
     let hint = did_you_mean(&message);
     let key = key.filter(|k| !k.is_empty() && k != ".");
-    ConfigError::Parse { path: path.to_path_buf(), line, column, key, message, hint }
+    ConfigError::Parse(Box::new(ParseError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        key,
+        message,
+        hint,
+    }))
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, column)
 }
 
@@ -251,7 +307,11 @@ fn did_you_mean(message: &str) -> Option<String> {
         Some((_, c)) => Some(format!("did you mean `{c}`?")),
         None if !candidates.is_empty() => Some(format!(
             "valid here: {}",
-            candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         None => None,
     }
@@ -263,7 +323,8 @@ mod tests {
 
     #[test]
     fn suggestion_for_near_miss() {
-        let hint = did_you_mean("unknown field `pass_file`, expected one of `name`, `run`, `pass_files`");
+        let hint =
+            did_you_mean("unknown field `pass_file`, expected one of `name`, `run`, `pass_files`");
         assert_eq!(hint.as_deref(), Some("did you mean `pass_files`?"));
         let hint = did_you_mean("unknown field `zzz`, expected `name` or `run`");
         assert_eq!(hint.as_deref(), Some("valid here: `name`, `run`"));

@@ -250,14 +250,20 @@ impl<'de> Deserialize<'de> for Seconds {
             Float(f64),
             Text(String),
         }
-        let bad = || serde::de::Error::custom("expected seconds as a number or a string like \"30s\", \"2m\", \"500ms\"");
+        let bad = || {
+            serde::de::Error::custom(
+                "expected seconds as a number or a string like \"30s\", \"2m\", \"500ms\"",
+            )
+        };
         let secs = match Raw::deserialize(d).map_err(|_| bad())? {
             Raw::Int(n) => n as f64,
             Raw::Float(f) => f,
             Raw::Text(t) => parse_duration(&t).ok_or_else(bad)?,
         };
         if !secs.is_finite() || secs <= 0.0 {
-            return Err(serde::de::Error::custom("a timeout must be a positive number of seconds"));
+            return Err(serde::de::Error::custom(
+                "a timeout must be a positive number of seconds",
+            ));
         }
         Ok(Seconds(Duration::from_secs_f64(secs)))
     }

@@ -5,7 +5,9 @@
 use std::path::Path;
 
 /// A preset name as written in `[guard-rails] presets`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// Detect from the project's files.
@@ -40,7 +42,11 @@ pub fn detect(root: &Path) -> Vec<Preset> {
 pub fn resolve(configured: &[Preset], root: &Path) -> Vec<Preset> {
     let mut out: Vec<Preset> = Vec::new();
     for p in configured {
-        let expanded = if *p == Preset::Auto { detect(root) } else { vec![*p] };
+        let expanded = if *p == Preset::Auto {
+            detect(root)
+        } else {
+            vec![*p]
+        };
         for e in expanded {
             if !out.contains(&e) {
                 out.push(e);

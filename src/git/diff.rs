@@ -53,11 +53,17 @@ fn is_executable_index(mode: gix::index::entry::Mode) -> bool {
 }
 
 fn read_tree(repo: &gix::Repository, id: gix::ObjectId) -> Result<gix::Tree<'_>, GitError> {
-    repo.find_tree(id).map_err(|e| GitError::Read { what: format!("cannot read tree {id}"), message: e.to_string() })
+    repo.find_tree(id).map_err(|e| GitError::Read {
+        what: format!("cannot read tree {id}"),
+        message: e.to_string(),
+    })
 }
 
 fn decode_err(e: impl std::fmt::Display) -> GitError {
-    GitError::Read { what: "cannot decode a tree".to_string(), message: e.to_string() }
+    GitError::Read {
+        what: "cannot decode a tree".to_string(),
+        message: e.to_string(),
+    }
 }
 
 struct IndexWalk<'a> {
@@ -74,7 +80,9 @@ impl IndexWalk<'_> {
 
     fn take_if_staged(&mut self, i: usize) {
         let entry = &self.index.entries()[i];
-        let ita = entry.flags.contains(gix::index::entry::Flags::INTENT_TO_ADD);
+        let ita = entry
+            .flags
+            .contains(gix::index::entry::Flags::INTENT_TO_ADD);
         if entry.stage_raw() == 0 && !ita {
             self.out.push(entry.path(self.index).to_owned());
         }
@@ -102,9 +110,16 @@ impl IndexWalk<'_> {
 
     /// If the cache-tree says the directory at `prefix` equals `id`, skip
     /// its entries and return true.
-    fn skip_unchanged_dir(&mut self, cache: Option<&CacheTree>, id: &gix::oid, prefix: &[u8]) -> bool {
+    fn skip_unchanged_dir(
+        &mut self,
+        cache: Option<&CacheTree>,
+        id: &gix::oid,
+        prefix: &[u8],
+    ) -> bool {
         let Some(cache) = cache else { return false };
-        let Some(n) = cache.num_entries else { return false };
+        let Some(n) = cache.num_entries else {
+            return false;
+        };
         if cache.id.as_ref() != id || n == 0 {
             return false;
         }
@@ -123,7 +138,12 @@ impl IndexWalk<'_> {
         fits
     }
 
-    fn walk(&mut self, tree: gix::ObjectId, cache: Option<&CacheTree>, prefix: &mut Vec<u8>) -> Result<(), GitError> {
+    fn walk(
+        &mut self,
+        tree: gix::ObjectId,
+        cache: Option<&CacheTree>,
+        prefix: &mut Vec<u8>,
+    ) -> Result<(), GitError> {
         let tree = read_tree(self.repo, tree)?;
         let decoded = tree.decode().map_err(decode_err)?;
         for entry in &decoded.entries {
@@ -132,7 +152,11 @@ impl IndexWalk<'_> {
             if entry.mode.is_tree() {
                 prefix.push(b'/');
                 self.additions_before(prefix);
-                let child = cache.and_then(|c| c.children.iter().find(|t| t.name.as_slice() == entry.filename.as_bytes()));
+                let child = cache.and_then(|c| {
+                    c.children
+                        .iter()
+                        .find(|t| t.name.as_slice() == entry.filename.as_bytes())
+                });
                 if !self.skip_unchanged_dir(child, entry.oid, prefix) {
                     self.walk(entry.oid.to_owned(), child, prefix)?;
                     self.additions_under(prefix);
@@ -152,7 +176,9 @@ impl IndexWalk<'_> {
         let len = self.index.entries().len();
         while self.pos < len && self.path(self.pos) == path {
             let entry = &self.index.entries()[self.pos];
-            let ita = entry.flags.contains(gix::index::entry::Flags::INTENT_TO_ADD);
+            let ita = entry
+                .flags
+                .contains(gix::index::entry::Flags::INTENT_TO_ADD);
             if entry.stage_raw() == 0 && !ita {
                 let same_kind = index_kind(entry.mode) == tree_kind(head_mode);
                 let changed = entry.id.as_ref() != head_id
@@ -181,7 +207,12 @@ pub fn index_against_tree(
     {
         return Ok(Vec::new());
     }
-    let mut walk = IndexWalk { repo, index, pos: 0, out: Vec::new() };
+    let mut walk = IndexWalk {
+        repo,
+        index,
+        pos: 0,
+        out: Vec::new(),
+    };
     if head_tree != gix::ObjectId::empty_tree(head_tree.kind()) {
         walk.walk(head_tree, root_cache, &mut Vec::new())?;
     }
@@ -276,7 +307,13 @@ fn emit(
     prefix.extend_from_slice(new.filename);
     if new.mode.is_tree() {
         prefix.push(b'/');
-        diff_trees(repo, old.map(|o| o.oid.to_owned()), new.oid.to_owned(), prefix, out)?;
+        diff_trees(
+            repo,
+            old.map(|o| o.oid.to_owned()),
+            new.oid.to_owned(),
+            prefix,
+            out,
+        )?;
     } else {
         out.push(BString::from(prefix.as_slice()));
     }

@@ -59,7 +59,10 @@ impl HooksDir {
     pub fn check_not_shared(&self, force: bool) -> Result<(), GitError> {
         match &self.configured {
             Some((value, scope)) if scope.is_shared() && !force => {
-                Err(GitError::ForeignHooksPath { value: value.clone(), scope: scope.to_string() })
+                Err(GitError::ForeignHooksPath {
+                    value: value.clone(),
+                    scope: scope.to_string(),
+                })
             }
             _ => Ok(()),
         }
@@ -73,7 +76,9 @@ fn scope_of(source: gix::config::Source) -> HooksPathScope {
         Source::Worktree => HooksPathScope::Worktree,
         Source::Git | Source::User => HooksPathScope::Global,
         Source::GitInstallation | Source::System => HooksPathScope::System,
-        Source::Env | Source::Cli | Source::Api | Source::EnvOverride => HooksPathScope::Environment,
+        Source::Env | Source::Cli | Source::Api | Source::EnvOverride => {
+            HooksPathScope::Environment
+        }
     }
 }
 
@@ -83,7 +88,10 @@ pub(super) fn resolve(repo: &Repo) -> Result<HooksDir, GitError> {
     if let Some(sections) = snapshot.plumbing().sections_by_name("core") {
         for section in sections {
             if let Some(value) = section.value("hooksPath") {
-                configured = Some((value.to_str_lossy().into_owned(), scope_of(section.meta().source)));
+                configured = Some((
+                    value.to_str_lossy().into_owned(),
+                    scope_of(section.meta().source),
+                ));
             }
         }
     }
@@ -100,7 +108,10 @@ pub(super) fn resolve(repo: &Repo) -> Result<HooksDir, GitError> {
         }
         _ => repo.common_dir().join("hooks"),
     };
-    Ok(HooksDir { path, configured: configured.filter(|(v, _)| !v.is_empty()) })
+    Ok(HooksDir {
+        path: normalize(&path),
+        configured: configured.filter(|(v, _)| !v.is_empty()),
+    })
 }
 
 fn expand_home(value: &str) -> PathBuf {
@@ -110,4 +121,23 @@ fn expand_home(value: &str) -> PathBuf {
         return PathBuf::from(home).join(rest);
     }
     PathBuf::from(value)
+}
+
+/// Remove `.` and `..` components lexically (a linked worktree's common dir
+/// is `.git/worktrees/<name>/../..`).
+fn normalize(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

@@ -61,7 +61,10 @@ impl Classify for GitError {
 
 fn read_err(what: impl Into<String>) -> impl FnOnce(gix::Error) -> GitError {
     let what = what.into();
-    move |e| GitError::Read { what, message: e.to_string() }
+    move |e| GitError::Read {
+        what,
+        message: e.to_string(),
+    }
 }
 
 /// An open repository and the paths git would use for it.
@@ -73,11 +76,21 @@ impl Repo {
     /// Find the repository for `dir` as git would: `GIT_DIR` (with
     /// `GIT_WORK_TREE` and `GIT_INDEX_FILE`) if set, else search upwards.
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
-        let mut opts = gix::discover::upwards::Options::default();
-        opts.match_ceiling_dir_or_error = false;
-        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(dir, opts, Default::default())
-            .map_err(|_| GitError::NotARepository { path: dir.to_path_buf() })?;
-        Ok(Repo { inner: repo.to_thread_local() })
+        let opts = gix::discover::upwards::Options {
+            match_ceiling_dir_or_error: false,
+            ..Default::default()
+        };
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+            dir,
+            opts,
+            Default::default(),
+        )
+        .map_err(|_| GitError::NotARepository {
+            path: dir.to_path_buf(),
+        })?;
+        Ok(Repo {
+            inner: repo.to_thread_local(),
+        })
     }
 
     /// The underlying gitoxide repository.
@@ -87,7 +100,9 @@ impl Repo {
 
     /// The work tree root; an error for a bare repository.
     pub fn work_tree(&self) -> Result<&Path, GitError> {
-        self.inner.workdir().ok_or_else(|| GitError::Bare { git_dir: self.git_dir().to_path_buf() })
+        self.inner.workdir().ok_or_else(|| GitError::Bare {
+            git_dir: self.git_dir().to_path_buf(),
+        })
     }
 
     /// This work tree's private git directory (`.git`, or
@@ -107,7 +122,9 @@ impl Repo {
     }
 
     fn index(&self) -> Result<gix::worktree::Index, GitError> {
-        self.inner.index_or_empty().map_err(read_err("cannot read the index"))
+        self.inner
+            .index_or_empty()
+            .map_err(read_err("cannot read the index"))
     }
 
     /// Paths staged for commit: exactly
@@ -168,7 +185,10 @@ impl Repo {
     /// a root commit).
     pub fn changed_in_commit(&self, rev: &str) -> Result<Vec<BString>, GitError> {
         let id = self.resolve_commit(rev)?;
-        let commit = self.inner.find_commit(id).map_err(read_err(format!("cannot read commit {id}")))?;
+        let commit = self
+            .inner
+            .find_commit(id)
+            .map_err(read_err(format!("cannot read commit {id}")))?;
         let old = match commit.parent_ids().next() {
             Some(parent) => Some(self.commit_tree(parent.detach())?),
             None => None,
@@ -176,13 +196,19 @@ impl Repo {
         let new = self.commit_tree(id)?;
         match old {
             Some(old) => diff::tree_against_tree(&self.inner, old, new),
-            None => diff::tree_against_tree(&self.inner, gix::ObjectId::empty_tree(gix::hash::Kind::Sha1), new),
+            None => diff::tree_against_tree(
+                &self.inner,
+                gix::ObjectId::empty_tree(gix::hash::Kind::Sha1),
+                new,
+            ),
         }
     }
 
     /// Resolve a revision to a commit id.
     pub fn resolve_commit(&self, spec: &str) -> Result<gix::ObjectId, GitError> {
-        let bad = || GitError::BadRevision { spec: spec.to_string() };
+        let bad = || GitError::BadRevision {
+            spec: spec.to_string(),
+        };
         let id = self.inner.rev_parse_single(spec).map_err(|_| bad())?;
         let object = id.object().map_err(|_| bad())?;
         let commit = object.peel_to_commit().map_err(|_| bad())?;
@@ -195,20 +221,32 @@ impl Repo {
     }
 
     fn commit_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId, GitError> {
-        let commit = self.inner.find_commit(commit).map_err(read_err(format!("cannot read commit {commit}")))?;
-        commit.tree_id().map(|id| id.detach()).map_err(read_err("cannot read the commit's tree"))
+        let commit = self
+            .inner
+            .find_commit(commit)
+            .map_err(read_err(format!("cannot read commit {commit}")))?;
+        commit
+            .tree_id()
+            .map(|id| id.detach())
+            .map_err(read_err("cannot read the commit's tree"))
     }
 
     /// The tree of HEAD, or the empty tree when HEAD is unborn.
     pub fn head_tree_id(&self) -> Result<gix::ObjectId, GitError> {
-        let id = self.inner.head_tree_id_or_empty().map_err(read_err("cannot read HEAD"))?;
+        let id = self
+            .inner
+            .head_tree_id_or_empty()
+            .map_err(read_err("cannot read HEAD"))?;
         Ok(id.detach())
     }
 
     /// The commit HEAD points at, `None` when unborn.
     pub fn head_commit_id(&self) -> Result<Option<gix::ObjectId>, GitError> {
         let mut head = self.inner.head().map_err(read_err("cannot read HEAD"))?;
-        Ok(head.try_peel_to_id().map_err(read_err("cannot resolve HEAD"))?.map(|id| id.detach()))
+        Ok(head
+            .try_peel_to_id()
+            .map_err(read_err("cannot resolve HEAD"))?
+            .map(|id| id.detach()))
     }
 
     /// The hooks directory exactly as git resolves it.
