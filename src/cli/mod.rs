@@ -51,6 +51,11 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// List the paths a hook would check (staged by default).
     Files(commands::files::FilesArgs),
+    /// Install, run and manage the git hooks.
+    #[command(subcommand)]
+    Hook(commands::hook::HookCommand),
+    /// Run the quality and security pipeline over the project.
+    GuardRails(commands::guard_rails::GuardRailsArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -100,6 +105,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Init(args) => commands::init::run(ctx, &args),
         Command::Config(cmd) => commands::config::run(ctx, cmd),
         Command::Files(args) => commands::files::run(ctx, &args),
+        Command::Hook(cmd) => commands::hook::run(ctx, cmd),
+        Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
     }
 }
 

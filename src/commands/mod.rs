@@ -4,4 +4,7 @@
 
 pub mod config;
 pub mod files;
+pub mod guard_rails;
+pub mod hook;
 pub mod init;
+pub mod run_args;

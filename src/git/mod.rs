@@ -9,12 +9,16 @@
 mod diff;
 mod hook_type;
 mod hooks_dir;
+mod push;
+mod status;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
 pub use gix::bstr::{BStr, BString, ByteSlice};
 pub use hook_type::HookType;
 pub use hooks_dir::{HooksDir, HooksPathScope};
+pub use status::Unstaged;
 
 use crate::error::Classify;
 use crate::exit::ExitStatus;

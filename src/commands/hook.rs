@@ -1,0 +1,231 @@
+//! `hephaestus hook install | uninstall | list | run | recover`.
+
+use std::ffi::OsString;
+
+use crate::cli::Context;
+use crate::exit::ExitStatus;
+use crate::git::{HookType, Repo};
+use crate::hooks::install::{self, HookState, Installed, Removed};
+use crate::hooks::keeper;
+use crate::printer::Tone;
+use crate::runner::{self, RunRequest};
+use crate::steps::build;
+
+use super::run_args::{FileArgs, RunFormat, StepArgs};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HookCommand {
+    /// Install hephaestus as the repository's git hooks.
+    Install(InstallArgs),
+    /// Remove hephaestus's hooks (restoring hooks that were there before).
+    Uninstall(UninstallArgs),
+    /// Show the installed hooks and the steps each would run.
+    List,
+    /// Run the steps of a hook (what the installed hooks call).
+    Run(RunArgs),
+    /// Restore unstaged changes saved by a hook run that did not finish.
+    Recover,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// Hook type to install (repeatable; default: [hooks] install, else
+    /// pre-commit and pre-push).
+    #[arg(long = "hook-type", short = 't', value_enum, value_name = "TYPE")]
+    pub hook_types: Vec<HookType>,
+    /// Install even where core.hooksPath is set globally or system-wide.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UninstallArgs {
+    /// Hook type to remove (repeatable; default: every hephaestus hook).
+    #[arg(long = "hook-type", short = 't', value_enum, value_name = "TYPE")]
+    pub hook_types: Vec<HookType>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The hook to run.
+    #[arg(value_enum)]
+    pub hook_type: HookType,
+    #[command(flatten)]
+    pub files: FileArgs,
+    #[command(flatten)]
+    pub steps: StepArgs,
+    /// Arguments git passes to the hook.
+    #[arg(last = true, value_name = "GIT_ARGS")]
+    pub git_args: Vec<OsString>,
+}
+
+pub fn run(ctx: &Context, cmd: HookCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        HookCommand::Install(args) => install_hooks(ctx, &args),
+        HookCommand::Uninstall(args) => uninstall_hooks(ctx, &args),
+        HookCommand::List => list(ctx),
+        HookCommand::Run(args) => run_hook(ctx, args),
+        HookCommand::Recover => recover(ctx),
+    }
+}
+
+fn install_hooks(ctx: &Context, args: &InstallArgs) -> anyhow::Result<ExitStatus> {
+    let repo = Repo::discover(&ctx.cwd)?;
+    let root = repo.work_tree()?.to_path_buf();
+    let loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
+    let dir = repo.hooks_dir()?;
+    dir.check_not_shared(args.force)?;
+    let types: Vec<HookType> = if !args.hook_types.is_empty() {
+        args.hook_types.clone()
+    } else {
+        loaded
+            .config
+            .hooks
+            .install
+            .clone()
+            .unwrap_or_else(|| vec![HookType::PreCommit, HookType::PrePush])
+    };
+    let binary = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| anyhow::anyhow!("cannot find the path of the running hephaestus: {e}"))?;
+    for hook in types {
+        let outcome = install::install(&dir, hook, &binary)?;
+        let path = dir.path.join(hook.as_str());
+        let msg = match outcome {
+            Installed::New => format!("installed {hook} hook at {}", path.display()),
+            Installed::Updated => format!("updated {hook} hook at {}", path.display()),
+            Installed::ChainedLegacy => format!(
+                "installed {hook} hook at {}; the existing hook was kept as {hook}.legacy and runs first",
+                path.display()
+            ),
+        };
+        ctx.printer.status(&msg);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitStatus> {
+    let repo = Repo::discover(&ctx.cwd)?;
+    let dir = repo.hooks_dir()?;
+    let types: Vec<HookType> = if args.hook_types.is_empty() {
+        HookType::ALL.to_vec()
+    } else {
+        args.hook_types.clone()
+    };
+    for hook in types {
+        match install::uninstall(&dir.path, hook)? {
+            Removed::Removed => ctx.printer.status(&format!("removed {hook} hook")),
+            Removed::RestoredLegacy => ctx.printer.status(&format!(
+                "removed {hook} hook and restored the previous one"
+            )),
+            Removed::NotOurs if !args.hook_types.is_empty() => ctx
+                .printer
+                .warn(&format!("{hook} hook is not a hephaestus hook; left alone")),
+            Removed::NotOurs | Removed::Absent => {}
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let repo = Repo::discover(&ctx.cwd)?;
+    let root = repo.work_tree()?.to_path_buf();
+    let loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
+    let steps = build::pipeline(&loaded, build::BuildOptions::default())?;
+    let dir = repo.hooks_dir()?;
+    let p = &ctx.printer;
+    let origin = match &dir.configured {
+        Some((value, scope)) => format!(" (core.hooksPath = {value:?}, {scope})"),
+        None => String::new(),
+    };
+    p.outln(&format!("hooks directory: {}{origin}", dir.path.display()))?;
+    let mut any = false;
+    for hook in HookType::ALL {
+        match install::state(&dir.path, hook) {
+            HookState::Absent => {}
+            HookState::Foreign => p.outln(&format!(
+                "{hook}: {}",
+                p.paint_out("not managed by hephaestus", Tone::Warn)
+            ))?,
+            HookState::Ours { version, legacy } => {
+                any = true;
+                let mut notes = Vec::new();
+                if version != env!("CARGO_PKG_VERSION") {
+                    notes.push(format!(
+                        "written by hephaestus {version}; run `hephaestus hook install` to update"
+                    ));
+                }
+                if legacy {
+                    notes.push(format!("runs {hook}.legacy first"));
+                }
+                let suffix = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", notes.join("; "))
+                };
+                p.outln(&format!(
+                    "{}{suffix}",
+                    p.paint_out(hook.as_str(), Tone::Bold)
+                ))?;
+                let names: Vec<&str> = steps
+                    .iter()
+                    .filter(|s| s.runs_in(hook))
+                    .map(|s| s.name.as_str())
+                    .collect();
+                if names.is_empty() {
+                    p.outln("  (no steps)")?;
+                }
+                for n in names {
+                    p.outln(&format!("  - {n}"))?;
+                }
+            }
+        }
+    }
+    if !any {
+        p.status("no hephaestus hooks installed; run `hephaestus hook install`");
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn run_hook(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
+    if std::env::var("HEPHAESTUS").is_ok_and(|v| v == "0") {
+        return Ok(ExitStatus::Success);
+    }
+    let req = RunRequest {
+        hook: Some(args.hook_type),
+        overrides: args.files.overrides(),
+        git_args: args.git_args,
+        skip: args.steps.skip_set(),
+        only: args.steps.step.iter().cloned().collect(),
+        no_format: false,
+        fail_fast: args.steps.fail_fast,
+        json: args.steps.format == RunFormat::Json,
+        drift: false,
+    };
+    let reads_stdin = matches!(args.hook_type, HookType::PrePush)
+        && matches!(req.overrides, crate::hooks::scope::Override::None);
+    if reads_stdin {
+        runner::run(ctx, &req, &mut std::io::stdin().lock())
+    } else {
+        runner::run(ctx, &req, &mut std::io::empty())
+    }
+}
+
+fn recover(ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let repo = Repo::discover(&ctx.cwd)?;
+    repo.work_tree()?;
+    let restored = keeper::recover(&repo)?;
+    if restored.is_empty() {
+        ctx.printer
+            .status("nothing to recover: no unfinished hook run");
+        return Ok(ExitStatus::Success);
+    }
+    ctx.printer.status(&format!(
+        "restored your unstaged changes to {} file(s):",
+        restored.len()
+    ));
+    for p in restored {
+        ctx.printer.status(&format!("  {p}"));
+    }
+    Ok(ExitStatus::Success)
+}

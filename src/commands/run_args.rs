@@ -1,0 +1,83 @@
+//! Arguments shared by `hook run` and `guard-rails`: which files, which
+//! steps, and the output format.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::git::BString;
+use crate::hooks::scope::Override;
+
+/// Output format of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RunFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct FileArgs {
+    /// Run on every tracked file (CI replay).
+    #[arg(long, conflicts_with_all = ["files", "from_ref", "last_commit"])]
+    pub all_files: bool,
+    /// Run on these files only.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["from_ref", "last_commit"])]
+    pub files: Vec<PathBuf>,
+    /// Run on the files changed between FROM and --to-ref (`FROM...TO`).
+    #[arg(long, value_name = "FROM", requires = "to_ref")]
+    pub from_ref: Option<String>,
+    /// The end of the range given with --from-ref.
+    #[arg(long, value_name = "TO", requires = "from_ref")]
+    pub to_ref: Option<String>,
+    /// Run on the files changed by the last commit.
+    #[arg(long, conflicts_with = "from_ref")]
+    pub last_commit: bool,
+}
+
+impl FileArgs {
+    pub fn overrides(&self) -> Override {
+        if self.all_files {
+            Override::AllFiles
+        } else if !self.files.is_empty() {
+            Override::Files(
+                self.files
+                    .iter()
+                    .map(|p| BString::from(p.as_os_str().as_encoded_bytes()))
+                    .collect(),
+            )
+        } else if let (Some(from), Some(to)) = (&self.from_ref, &self.to_ref) {
+            Override::Range {
+                from: from.clone(),
+                to: to.clone(),
+            }
+        } else if self.last_commit {
+            Override::LastCommit
+        } else {
+            Override::None
+        }
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct StepArgs {
+    /// Skip this step (repeatable; SKIP and HEPHAESTUS_SKIP add more).
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// Run only this step (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub step: Vec<String>,
+    /// Stop after the first failing step.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    pub format: RunFormat,
+}
+
+impl StepArgs {
+    pub fn skip_set(&self) -> BTreeSet<String> {
+        let mut skip = crate::runner::skip_from_env();
+        skip.extend(self.skip.iter().cloned());
+        skip
+    }
+}

@@ -1,0 +1,141 @@
+//! What a push sends: the paths changed by commits that are not yet on
+//! the remote, found with a gix revision walk (no `git rev-list`).
+
+use std::collections::HashSet;
+
+use gix::bstr::BString;
+
+use super::{GitError, Repo, diff};
+
+impl Repo {
+    /// Paths changed by the commits reachable from `local` that no ref
+    /// under `refs/remotes/<remote>/` reaches (a new branch). A root
+    /// commit among them means every path of `local`'s tree.
+    pub fn paths_not_on_remote(
+        &self,
+        local: gix::ObjectId,
+        remote: &str,
+    ) -> Result<Vec<BString>, GitError> {
+        let repo = self.gix();
+        let err = |e: gix::Error| GitError::Read {
+            what: "cannot walk the commits to push".into(),
+            message: e.to_string(),
+        };
+        let mut hidden = Vec::new();
+        let prefix = format!("refs/remotes/{remote}/");
+        if let Ok(platform) = repo.references()
+            && let Ok(iter) = platform.all()
+        {
+            for mut r in iter.flatten() {
+                if r.name().as_bstr().starts_with(prefix.as_bytes())
+                    && let Ok(id) = r.peel_to_id()
+                {
+                    hidden.push(id.detach());
+                }
+            }
+        }
+        let walk = repo
+            .rev_walk([local])
+            .with_hidden(hidden)
+            .all()
+            .map_err(err)?;
+        let mut commits = Vec::new();
+        for info in walk {
+            let info = info.map_err(|e| GitError::Read {
+                what: "cannot walk the commits to push".into(),
+                message: e.to_string(),
+            })?;
+            commits.push((info.id, info.parent_ids.to_vec()));
+        }
+        if commits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set: HashSet<gix::ObjectId> = commits.iter().map(|c| c.0).collect();
+        let local_tree = self.tree_of(local)?;
+        let mut bases = Vec::new();
+        for (_, parents) in &commits {
+            if parents.is_empty() {
+                // A root commit is pushed: everything in the tree is new.
+                return diff::tree_against_tree(
+                    repo,
+                    gix::ObjectId::empty_tree(local.kind()),
+                    local_tree,
+                );
+            }
+            for p in parents {
+                if !set.contains(p) && !bases.contains(p) {
+                    bases.push(*p);
+                }
+            }
+        }
+        let mut out: Vec<BString> = Vec::new();
+        for base in bases {
+            out.extend(diff::tree_against_tree(
+                repo,
+                self.tree_of(base)?,
+                local_tree,
+            )?);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn tree_of(&self, commit: gix::ObjectId) -> Result<gix::ObjectId, GitError> {
+        let c = self.gix().find_commit(commit).map_err(|e| GitError::Read {
+            what: format!("cannot read commit {commit}"),
+            message: e.to_string(),
+        })?;
+        c.tree_id().map(|t| t.detach()).map_err(|e| GitError::Read {
+            what: "cannot read a commit's tree".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Paths a merge commit in progress should check: the conflict files
+    /// git listed in MERGE_MSG, plus staged paths that differ from both
+    /// HEAD and MERGE_HEAD (what the user resolved or added by hand).
+    pub fn merge_paths(&self) -> Result<Option<Vec<BString>>, GitError> {
+        let merge_head = self.git_dir().join("MERGE_HEAD");
+        let Ok(text) = std::fs::read_to_string(&merge_head) else {
+            return Ok(None);
+        };
+        let Some(first) = text.split_whitespace().next() else {
+            return Ok(None);
+        };
+        let Ok(merge_id) = gix::ObjectId::from_hex(first.as_bytes()) else {
+            return Ok(None);
+        };
+        let mut out: Vec<BString> = Vec::new();
+        if let Ok(msg) = std::fs::read(self.git_dir().join("MERGE_MSG")) {
+            let mut in_conflicts = false;
+            for line in msg.split(|b| *b == b'\n') {
+                let l = line.strip_prefix(b"#").unwrap_or(line);
+                if l.trim_ascii() == b"Conflicts:" {
+                    in_conflicts = true;
+                    continue;
+                }
+                if in_conflicts {
+                    if l.starts_with(b"\t") {
+                        out.push(BString::from(l.trim_ascii()));
+                    } else {
+                        in_conflicts = false;
+                    }
+                }
+            }
+        }
+        let index = self.gix().index_or_empty().map_err(|e| GitError::Read {
+            what: "cannot read the index".into(),
+            message: e.to_string(),
+        })?;
+        let vs_head = diff::index_against_tree(self.gix(), &index, self.head_tree_id()?)?;
+        let vs_merge: HashSet<BString> =
+            diff::index_against_tree(self.gix(), &index, self.tree_of(merge_id)?)?
+                .into_iter()
+                .collect();
+        out.extend(vs_head.into_iter().filter(|p| vs_merge.contains(p)));
+        out.sort();
+        out.dedup();
+        Ok(Some(out))
+    }
+}

@@ -1,0 +1,406 @@
+//! The partial-staging keeper: a commit checks what is staged, so while
+//! steps run the work tree must match the index; the user's unstaged
+//! changes are set aside and put back afterwards, and never lost.
+//!
+//! Order of operations (each step only after the previous one is durable):
+//! 1. find unstaged changes to tracked files (gix status; submodules,
+//!    intent-to-add and untracked files are never touched);
+//! 2. back up each changed path's work-tree state as a blob in the object
+//!    database, and write a binary patch (`git diff --binary`);
+//! 3. write the journal (`<git dir>/hephaestus/keeper.json`, fsynced)
+//!    naming every backup;
+//! 4. only then make the work tree match the index (`git checkout-index`);
+//! 5. after the steps, put every path back: untouched paths get the saved
+//!    state; a path a fixer edited gets the user's patch applied on top,
+//!    or, if that conflicts, the fixer's edit is discarded in favour of the
+//!    saved state and the run fails;
+//! 6. remove the journal.
+//!
+//! A crash between 3 and 6 leaves the journal: `hook recover` restores the
+//! saved states, and `hook run` refuses to start until then.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::UserError;
+use crate::git::{self, BString, ByteSlice, Repo, write};
+
+const JOURNAL_VERSION: u32 = 1;
+
+/// A path's saved work-tree state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Saved {
+    /// A regular file: its content (a blob id) and permission bits.
+    File { blob: String, mode: u32 },
+    /// A symlink: its target (a blob id).
+    Symlink { blob: String },
+    /// The path did not exist (a staged file deleted in the work tree).
+    Missing {
+        /// Directories created to materialise it, deepest last.
+        created_dirs_hex: Vec<String>,
+    },
+}
+
+/// One saved path.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// The repository-relative path, hex-encoded bytes (exact).
+    pub path_hex: String,
+    /// The same path for people (lossy).
+    pub path: String,
+    pub saved: Saved,
+}
+
+impl Entry {
+    fn rel(&self) -> BString {
+        BString::from(
+            hex::decode(&self.path_hex).unwrap_or_else(|_| self.path.clone().into_bytes()),
+        )
+    }
+}
+
+/// The journal written before the work tree is touched.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub pid: u32,
+    pub created: String,
+    pub work_tree: PathBuf,
+    /// `git apply`-able patch of the same changes, for people and tools.
+    pub patch: PathBuf,
+    pub entries: Vec<Entry>,
+}
+
+/// Where the journal lives for this work tree.
+pub fn journal_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("hephaestus").join("keeper.json")
+}
+
+fn patch_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("hephaestus").join("keeper.patch")
+}
+
+/// The pending journal, if a run did not finish.
+pub fn pending(repo: &Repo) -> anyhow::Result<Option<Journal>> {
+    let path = journal_path(repo);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+                UserError::failure(format!("the keeper journal {} is unreadable: {e}", path.display()))
+                    .with_hint("inspect it and the patch next to it; delete the journal only after saving your work")
+            })?;
+            Ok(Some(journal))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// The error `hook run` gives while a journal is pending.
+pub fn pending_error(repo: &Repo, journal: &Journal) -> UserError {
+    UserError::failure(format!(
+        "a previous hook run did not finish: unstaged changes to {} file(s) are saved in {}",
+        journal.entries.len(),
+        journal_path(repo).display()
+    ))
+    .with_hint("run `hephaestus hook recover` to put them back, then commit again")
+}
+
+/// Unstaged work set aside for the duration of a run.
+pub struct Keeper<'a> {
+    repo: &'a Repo,
+    journal: Journal,
+    /// Fingerprint of each path right after it was made to match the index.
+    materialised: BTreeMap<BString, Option<[u8; 32]>>,
+}
+
+/// What restoring found.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// Paths where a fixer's edit and the user's changes could not both be
+    /// kept: the fixer's edit was discarded.
+    pub conflicts: Vec<BString>,
+    /// Paths where a fixer's edit was merged with the user's changes.
+    pub merged: Vec<BString>,
+}
+
+fn fingerprint(path: &Path) -> Option<[u8; 32]> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let mut h = Sha256::new();
+    if meta.file_type().is_symlink() {
+        h.update(b"l");
+        h.update(
+            std::fs::read_link(path)
+                .ok()?
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
+    } else if meta.is_file() {
+        h.update(mode_of(&meta).to_le_bytes());
+        h.update(std::fs::read(path).ok()?);
+    } else {
+        h.update(b"d");
+    }
+    Some(h.finalize().into())
+}
+
+#[cfg(unix)]
+fn mode_of(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn mode_of(_meta: &std::fs::Metadata) -> u32 {
+    0o644
+}
+
+fn write_durably(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Set unstaged changes aside. `Ok(None)` when there are none.
+pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
+    let root = repo.work_tree()?.to_path_buf();
+    let changes = repo.unstaged_changes()?;
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let mut entries = Vec::with_capacity(changes.len());
+    let mut paths = Vec::with_capacity(changes.len());
+    for (rel, _) in &changes {
+        let abs = git::to_path(&root, rel.as_bstr());
+        let saved = match std::fs::symlink_metadata(&abs) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&abs)?;
+                Saved::Symlink {
+                    blob: write::write_blob(repo, target.as_os_str().as_encoded_bytes())?
+                        .to_string(),
+                }
+            }
+            Ok(meta) if meta.is_file() => {
+                let data = std::fs::read(&abs)?;
+                Saved::File {
+                    blob: write::write_blob(repo, &data)?.to_string(),
+                    mode: mode_of(&meta),
+                }
+            }
+            Ok(_) => continue, // a directory where a file was: leave it alone
+            Err(_) => Saved::Missing {
+                created_dirs_hex: missing_dirs(&root, rel),
+            },
+        };
+        entries.push(Entry {
+            path_hex: hex::encode(rel.as_slice()),
+            path: rel.to_str_lossy().into_owned(),
+            saved,
+        });
+        paths.push(rel.clone());
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let patch = write::unstaged_patch(repo, &paths)?;
+    write_durably(&patch_path(repo), &patch)?;
+    let journal = Journal {
+        version: JOURNAL_VERSION,
+        pid: std::process::id(),
+        created: now(),
+        work_tree: root.clone(),
+        patch: patch_path(repo),
+        entries,
+    };
+    write_durably(&journal_path(repo), &serde_json::to_vec_pretty(&journal)?)?;
+    // Only now touch the work tree.
+    for e in &journal.entries {
+        if let Saved::Symlink { .. } | Saved::File { .. } = e.saved {
+            let abs = git::to_path(&root, e.rel().as_bstr());
+            if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+                // checkout-index replaces files in place; a symlink where
+                // the index has a file (or the reverse) goes first.
+                std::fs::remove_file(&abs)?;
+            }
+        }
+    }
+    write::checkout_index(repo, &paths)?;
+    let materialised = paths
+        .iter()
+        .map(|p| (p.clone(), fingerprint(&git::to_path(&root, p.as_bstr()))))
+        .collect();
+    Ok(Some(Keeper {
+        repo,
+        journal,
+        materialised,
+    }))
+}
+
+/// Directories missing on the way to `rel` (checkout-index will create
+/// them; restoring removes them again).
+fn missing_dirs(root: &Path, rel: &BString) -> Vec<String> {
+    let mut out = Vec::new();
+    let parts: Vec<&[u8]> = rel.split(|b| *b == b'/').collect();
+    let mut prefix: Vec<u8> = Vec::new();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(part);
+        if !git::to_path(root, prefix.as_bstr()).exists() {
+            out.push(hex::encode(&prefix));
+        }
+    }
+    out
+}
+
+impl Keeper<'_> {
+    /// The journal of this run.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Put the user's changes back (see the module docs), then remove the
+    /// journal.
+    pub fn restore(self) -> anyhow::Result<Restored> {
+        let root = self.journal.work_tree.clone();
+        let mut report = Restored::default();
+        let mut touched: Vec<&Entry> = Vec::new();
+        for e in &self.journal.entries {
+            let rel = e.rel();
+            let now = fingerprint(&git::to_path(&root, rel.as_bstr()));
+            if self.materialised.get(&rel) == Some(&now) {
+                put_back(self.repo, &root, e)?;
+            } else {
+                touched.push(e);
+            }
+        }
+        if !touched.is_empty() {
+            match apply_for(self.repo, &self.journal.patch, &touched) {
+                Ok(()) => report.merged = touched.iter().map(|e| e.rel()).collect(),
+                Err(_) => {
+                    for e in &touched {
+                        put_back(self.repo, &root, e)?;
+                    }
+                    report.conflicts = touched.iter().map(|e| e.rel()).collect();
+                }
+            }
+        }
+        finish(self.repo)?;
+        Ok(report)
+    }
+}
+
+/// Apply the user's patch for just these paths on top of a fixer's edits.
+fn apply_for(repo: &Repo, patch: &Path, entries: &[&Entry]) -> anyhow::Result<()> {
+    let mut args: Vec<String> = vec!["apply".into(), "--whitespace=nowarn".into()];
+    for e in entries {
+        let escaped: String = e
+            .path
+            .chars()
+            .flat_map(|c| {
+                if "*?[]\\".contains(c) {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        args.push(format!("--include={escaped}"));
+    }
+    args.push(patch.to_string_lossy().into_owned());
+    let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    write::git(repo, &argv, None)?;
+    Ok(())
+}
+
+/// Write one saved state back.
+fn put_back(repo: &Repo, root: &Path, e: &Entry) -> anyhow::Result<()> {
+    let rel = e.rel();
+    let abs = git::to_path(root, rel.as_bstr());
+    let remove = |p: &Path| -> std::io::Result<()> {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+            Ok(_) => std::fs::remove_file(p),
+            Err(_) => Ok(()),
+        }
+    };
+    match &e.saved {
+        Saved::File { blob, mode } => {
+            let data = write::read_blob(repo, parse_id(blob)?)?;
+            if std::fs::symlink_metadata(&abs).is_ok_and(|m| !m.is_file()) {
+                remove(&abs)?;
+            }
+            if let Some(parent) = abs.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&abs, &data)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&abs, std::fs::Permissions::from_mode(*mode))?;
+            }
+        }
+        Saved::Symlink { blob } => {
+            let target = write::read_blob(repo, parse_id(blob)?)?;
+            remove(&abs)?;
+            if let Some(parent) = abs.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(git::bytes_to_os(&target), &abs)?;
+        }
+        Saved::Missing { created_dirs_hex } => {
+            remove(&abs)?;
+            for dir in created_dirs_hex.iter().rev() {
+                if let Ok(bytes) = hex::decode(dir) {
+                    // Only removes empty directories.
+                    let _ = std::fs::remove_dir(git::to_path(root, bytes.as_bstr()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_id(hex: &str) -> anyhow::Result<gix::ObjectId> {
+    gix::ObjectId::from_hex(hex.as_bytes())
+        .map_err(|e| anyhow::anyhow!("bad object id {hex:?} in the journal: {e}"))
+}
+
+fn finish(repo: &Repo) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(patch_path(repo));
+    std::fs::remove_file(journal_path(repo))?;
+    Ok(())
+}
+
+/// `hook recover`: put every saved state back from a pending journal.
+/// Returns the paths restored (empty when nothing was pending).
+pub fn recover(repo: &Repo) -> anyhow::Result<Vec<String>> {
+    let Some(journal) = pending(repo)? else {
+        return Ok(Vec::new());
+    };
+    for e in &journal.entries {
+        put_back(repo, &journal.work_tree, e)?;
+    }
+    finish(repo)?;
+    Ok(journal.entries.iter().map(|e| e.path.clone()).collect())
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

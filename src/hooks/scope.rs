@@ -1,0 +1,244 @@
+//! Which files a hook run covers, and the variables steps get, for every
+//! hook type and mode: staged (pre-commit), git's pre-push stdin, the
+//! message file (commit-msg, prepare-commit-msg), `--all-files`,
+//! `--files`, `--from-ref/--to-ref` and `--last-commit`.
+
+use std::ffi::OsString;
+use std::io::BufRead;
+
+use crate::git::{BString, GitError, HookType, Repo};
+
+/// A file set chosen on the command line instead of the hook's own.
+#[derive(Debug, Clone, Default)]
+pub enum Override {
+    #[default]
+    None,
+    AllFiles,
+    Files(Vec<BString>),
+    Range {
+        from: String,
+        to: String,
+    },
+    LastCommit,
+}
+
+/// The files of a run and what the steps are told about it.
+#[derive(Debug, Clone)]
+pub struct RunScope {
+    pub files: Vec<BString>,
+    /// staged, all-files, files, range, last-commit, push, message, none
+    pub mode: &'static str,
+    pub env: Vec<(String, String)>,
+    /// The hook type has no files (post-commit, post-checkout, ...).
+    pub no_file_set: bool,
+    /// Unstaged changes must be set aside while steps run.
+    pub protect_unstaged: bool,
+}
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+fn arg(args: &[OsString], i: usize) -> Option<String> {
+    args.get(i).map(|a| a.to_string_lossy().into_owned())
+}
+
+/// Work out the scope of `hook` given git's arguments and stdin.
+pub fn resolve(
+    repo: &Repo,
+    hook: HookType,
+    overrides: &Override,
+    git_args: &[OsString],
+    stdin: &mut dyn BufRead,
+) -> anyhow::Result<RunScope> {
+    let mut env = vec![
+        ("HEPHAESTUS".to_string(), "1".to_string()),
+        ("HEPHAESTUS_HOOK".to_string(), hook.as_str().to_string()),
+        ("PRE_COMMIT".to_string(), "1".to_string()),
+        (
+            "PRE_COMMIT_HOOK_STAGE".to_string(),
+            hook.as_str().to_string(),
+        ),
+    ];
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            env.push((k.to_string(), v));
+        }
+    };
+    match overrides {
+        Override::AllFiles => {
+            return Ok(scope(repo.tracked_paths()?, "all-files", env, false, false));
+        }
+        Override::Files(files) => return Ok(scope(files.clone(), "files", env, false, false)),
+        Override::Range { from, to } => {
+            set("PRE_COMMIT_FROM_REF", Some(from.clone()));
+            set("PRE_COMMIT_TO_REF", Some(to.clone()));
+            set("PRE_COMMIT_ORIGIN", Some(to.clone()));
+            set("PRE_COMMIT_SOURCE", Some(from.clone()));
+            return Ok(scope(
+                repo.changed_between(from, to)?,
+                "range",
+                env,
+                false,
+                false,
+            ));
+        }
+        Override::LastCommit => {
+            return Ok(scope(
+                repo.changed_in_commit("HEAD")?,
+                "last-commit",
+                env,
+                false,
+                false,
+            ));
+        }
+        Override::None => {}
+    }
+    Ok(match hook {
+        HookType::PreCommit | HookType::PreMergeCommit => {
+            if !repo.conflicted_paths()?.is_empty() {
+                return Err(crate::error::UserError::failure(
+                    "there are unmerged paths in the index",
+                )
+                .with_hint("resolve the conflicts and `git add` the files first")
+                .into());
+            }
+            let files = match repo.merge_paths()? {
+                Some(files) => files,
+                None => repo.staged_paths()?,
+            };
+            scope(files, "staged", env, false, true)
+        }
+        HookType::CommitMsg | HookType::PrepareCommitMsg => {
+            let Some(msg) = git_args.first() else {
+                return Err(crate::error::UserError::usage(format!(
+                    "the {hook} hook needs the message file: hephaestus hook run {hook} -- <file>"
+                ))
+                .into());
+            };
+            if hook == HookType::PrepareCommitMsg {
+                set("PRE_COMMIT_COMMIT_MSG_SOURCE", arg(git_args, 1));
+                set("PRE_COMMIT_COMMIT_OBJECT_NAME", arg(git_args, 2));
+            }
+            let file = BString::from(msg.as_encoded_bytes());
+            scope(vec![file], "message", env, false, false)
+        }
+        HookType::PrePush => {
+            let remote = arg(git_args, 0).unwrap_or_else(|| "origin".to_string());
+            set("PRE_COMMIT_REMOTE_NAME", Some(remote.clone()));
+            set("PRE_COMMIT_REMOTE_URL", arg(git_args, 1));
+            let (files, last) = push_files(repo, &remote, stdin)?;
+            if let Some(l) = last {
+                set("PRE_COMMIT_FROM_REF", Some(l.from.clone()));
+                set("PRE_COMMIT_TO_REF", Some(l.to.clone()));
+                set("PRE_COMMIT_SOURCE", Some(l.from));
+                set("PRE_COMMIT_ORIGIN", Some(l.to));
+                set("PRE_COMMIT_LOCAL_BRANCH", Some(l.local_ref));
+                set("PRE_COMMIT_REMOTE_BRANCH", Some(l.remote_ref));
+            }
+            scope(files, "push", env, false, false)
+        }
+        HookType::PostCheckout => {
+            set("PRE_COMMIT_FROM_REF", arg(git_args, 0));
+            set("PRE_COMMIT_TO_REF", arg(git_args, 1));
+            set("PRE_COMMIT_CHECKOUT_TYPE", arg(git_args, 2));
+            scope(Vec::new(), "none", env, true, false)
+        }
+        HookType::PostMerge => {
+            set("PRE_COMMIT_IS_SQUASH_MERGE", arg(git_args, 0));
+            scope(Vec::new(), "none", env, true, false)
+        }
+        HookType::PostRewrite => {
+            set("PRE_COMMIT_REWRITE_COMMAND", arg(git_args, 0));
+            scope(Vec::new(), "none", env, true, false)
+        }
+        HookType::PreRebase => {
+            set("PRE_COMMIT_PRE_REBASE_UPSTREAM", arg(git_args, 0));
+            set("PRE_COMMIT_PRE_REBASE_BRANCH", arg(git_args, 1));
+            scope(Vec::new(), "none", env, true, false)
+        }
+        HookType::PostCommit => scope(Vec::new(), "none", env, true, false),
+    })
+}
+
+fn scope(
+    files: Vec<BString>,
+    mode: &'static str,
+    env: Vec<(String, String)>,
+    no_file_set: bool,
+    protect_unstaged: bool,
+) -> RunScope {
+    RunScope {
+        files,
+        mode,
+        env,
+        no_file_set,
+        protect_unstaged,
+    }
+}
+
+/// The last ref range of a push, for the PRE_COMMIT_* variables.
+struct PushLine {
+    from: String,
+    to: String,
+    local_ref: String,
+    remote_ref: String,
+}
+
+/// Parse git's pre-push stdin (`<local ref> <local sha> <remote ref>
+/// <remote sha>` per line) into the union of the files each pushed range
+/// changes. Deletions are skipped; a remote sha that is not present
+/// locally (or all zeros for a new branch) means "the commits that no
+/// branch of this remote has".
+fn push_files(
+    repo: &Repo,
+    remote: &str,
+    stdin: &mut dyn BufRead,
+) -> anyhow::Result<(Vec<BString>, Option<PushLine>)> {
+    let mut files: Vec<BString> = Vec::new();
+    let mut last = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if stdin.read_line(&mut line)? == 0 {
+            break;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let [local_ref, local_sha, remote_ref, remote_sha] = parts[..] else {
+            return Err(crate::error::UserError::usage(format!(
+                "cannot read the pre-push line {:?}: expected `<local ref> <local sha> <remote ref> <remote sha>`",
+                line.trim()
+            ))
+            .into());
+        };
+        if local_sha == ZERO {
+            continue; // a deletion: nothing to check
+        }
+        let local =
+            gix::ObjectId::from_hex(local_sha.as_bytes()).map_err(|_| GitError::BadRevision {
+                spec: local_sha.to_string(),
+            })?;
+        let (changed, from) = if remote_sha != ZERO && repo.rev_exists(remote_sha) {
+            (
+                repo.changed_between(remote_sha, local_sha)?,
+                remote_sha.to_string(),
+            )
+        } else {
+            (
+                repo.paths_not_on_remote(local, remote)?,
+                remote_sha.to_string(),
+            )
+        };
+        files.extend(changed);
+        last = Some(PushLine {
+            from,
+            to: local_sha.to_string(),
+            local_ref: local_ref.to_string(),
+            remote_ref: remote_ref.to_string(),
+        });
+    }
+    files.sort();
+    files.dedup();
+    Ok((files, last))
+}

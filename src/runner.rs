@@ -1,0 +1,279 @@
+//! One run of the step pipeline, shared by `hook run` and `guard-rails`:
+//! load the project, refuse while a keeper journal is pending, work out
+//! the files, plan, set unstaged work aside (pre-commit), execute, put the
+//! work back, report, and turn the outcome into an exit status.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::BufRead;
+use std::sync::atomic::Ordering;
+
+use crate::cli::Context;
+use crate::config::Loaded;
+use crate::error::UserError;
+use crate::exit::ExitStatus;
+use crate::git::{BString, ByteSlice, HookType, Repo};
+use crate::hooks::scope::{self, Override, RunScope};
+use crate::hooks::{keeper, signals};
+use crate::steps::exec::Children;
+use crate::steps::plan::{self, Selection};
+use crate::steps::report::{self, JsonReport, JsonStep};
+use crate::steps::run::{BuiltinOutcome, Builtins, Executor, RunSettings, Status, StepResult};
+use crate::steps::{Step, build};
+
+/// What to run, resolved from the command line and environment.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// The hook being run; `None` for `guard-rails`.
+    pub hook: Option<HookType>,
+    pub overrides: Override,
+    /// Arguments git passed to the hook.
+    pub git_args: Vec<OsString>,
+    pub skip: BTreeSet<String>,
+    pub only: BTreeSet<String>,
+    pub no_format: bool,
+    pub fail_fast: bool,
+    pub json: bool,
+    /// Add the drift check as a step.
+    pub drift: bool,
+}
+
+/// Step names to skip from `SKIP` and `HEPHAESTUS_SKIP` (comma-separated).
+pub fn skip_from_env() -> BTreeSet<String> {
+    ["SKIP", "HEPHAESTUS_SKIP"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .flat_map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+struct NoBuiltins;
+
+impl Builtins for NoBuiltins {
+    fn cleanup(&self, files: &[BString]) -> BuiltinOutcome {
+        crate::runner_builtins::cleanup(files)
+    }
+    fn drift(&self) -> BuiltinOutcome {
+        crate::runner_builtins::drift()
+    }
+}
+
+/// Run the pipeline and report; returns the exit status.
+pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::Result<ExitStatus> {
+    let repo = match Repo::discover(&ctx.cwd) {
+        Ok(r) => Some(r),
+        Err(e) if req.hook.is_some() => return Err(e.into()),
+        Err(_) => None,
+    };
+    let root = match &repo {
+        Some(r) => r.work_tree()?.to_path_buf(),
+        None => ctx.cwd.clone(),
+    };
+    let loaded: Loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
+    if let Some(r) = &repo
+        && let Some(journal) = keeper::pending(r)?
+    {
+        return Err(keeper::pending_error(r, &journal).into());
+    }
+    let steps: Vec<Step> = build::pipeline(&loaded, build::BuildOptions { drift: req.drift })?;
+    check_names(ctx, &steps, req)?;
+
+    let run_scope: RunScope = match (&repo, req.hook) {
+        (Some(r), Some(hook)) => scope::resolve(r, hook, &req.overrides, &req.git_args, stdin)?,
+        (Some(r), None) => guard_rails_scope(r, &req.overrides)?,
+        (None, _) => project_files_scope(&root, &req.overrides)?,
+    };
+    let whole_project = req.hook.is_none() && matches!(req.overrides, Override::None);
+    let selection = Selection {
+        hook: req.hook,
+        skip: req.skip.clone(),
+        only: req.only.clone(),
+        no_format: req.no_format,
+        whole_project,
+        no_file_set: run_scope.no_file_set,
+    };
+    let plan = plan::plan(&steps, &run_scope.files, &selection);
+    let anything_runs = plan.steps.iter().any(|p| p.skip.is_none());
+
+    let children = Children::default();
+    let interrupted = signals::install(children.clone());
+    let kept = match (&repo, run_scope.protect_unstaged && anything_runs) {
+        (Some(r), true) => keeper::save(r)?,
+        _ => None,
+    };
+    let settings = RunSettings {
+        root: root.clone(),
+        env: run_scope.env.clone(),
+        fail_fast: req.fail_fast || loaded.config.guard_rails.fail_fast,
+        jobs: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        restage_allowed: kept.is_some() || (run_scope.protect_unstaged && repo.is_some()),
+    };
+    let executor = Executor {
+        settings: &settings,
+        repo: repo.as_ref(),
+        builtins: &NoBuiltins,
+        children: &children,
+        interrupted: &interrupted,
+    };
+    let printer = &ctx.printer;
+    let mut print_failure = |r: &StepResult| {
+        if req.json {
+            return;
+        }
+        let _ = printer.outln(&report::line(printer, r));
+        let details = report::details(r);
+        if !details.is_empty() {
+            let _ = printer.out(&details);
+        }
+    };
+    let results = executor.execute(&plan, &mut print_failure);
+    let restored = match kept {
+        Some(k) => Some(k.restore()?),
+        None => None,
+    };
+
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    let failed = results.iter().any(|r| r.status == Status::Failed);
+    let conflicts = restored
+        .as_ref()
+        .map(|r| r.conflicts.clone())
+        .unwrap_or_default();
+    let status = if was_interrupted {
+        ExitStatus::Interrupted
+    } else if failed || !conflicts.is_empty() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+    let what = match req.hook {
+        Some(h) => format!("{h} hook"),
+        None => "guard-rails".to_string(),
+    };
+    if req.json {
+        let doc = JsonReport {
+            version: 1,
+            command: match req.hook {
+                Some(h) => format!("hook run {h}"),
+                None => "guard-rails".to_string(),
+            },
+            hook: req.hook.map(|h| h.to_string()),
+            mode: run_scope.mode.to_string(),
+            files: run_scope.files.len(),
+            passed: status == ExitStatus::Success,
+            exit_code: status.code(),
+            steps: results.iter().map(JsonStep::from).collect(),
+        };
+        printer.outln(&serde_json::to_string_pretty(&doc)?)?;
+    }
+    if !conflicts.is_empty() {
+        printer.error(&format!(
+            "a step's edits to {} conflicted with your unstaged changes; the step's edits were rolled back and your changes are restored",
+            conflicts.iter().map(|p| p.to_str_lossy().into_owned()).collect::<Vec<_>>().join(", ")
+        ));
+        printer.hint(
+            "stage or stash your changes to those files and commit again, or run the fixer by hand",
+        );
+    }
+    if was_interrupted {
+        printer.error(&format!(
+            "{what} interrupted; your unstaged changes are restored"
+        ));
+    } else if let Some(summary) = report::failure_summary(&what, &results, plan.len()) {
+        printer.status(&summary);
+    }
+    Ok(status)
+}
+
+/// `--step` names must exist; unknown `--skip`/`SKIP` names are warned about.
+fn check_names(ctx: &Context, steps: &[Step], req: &RunRequest) -> anyhow::Result<()> {
+    let unknown = plan::unknown_names(steps, &req.only);
+    if let Some(name) = unknown.first() {
+        let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+        let hint = match names
+            .iter()
+            .max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)))
+        {
+            Some(best) if strsim::jaro_winkler(name, best) > 0.8 => {
+                format!("did you mean `{best}`?")
+            }
+            _ => format!("steps in this pipeline: {}", names.join(", ")),
+        };
+        return Err(UserError::usage(format!("--step {name}: no such step"))
+            .with_hint(hint)
+            .into());
+    }
+    for name in plan::unknown_names(steps, &req.skip) {
+        ctx.printer
+            .verbose(&format!("skip: no step named {name:?} in this pipeline"));
+    }
+    Ok(())
+}
+
+fn guard_rails_scope(repo: &Repo, overrides: &Override) -> anyhow::Result<RunScope> {
+    let mut rs = scope::resolve(
+        repo,
+        HookType::PreCommit,
+        &normalise(overrides),
+        &[],
+        &mut std::io::empty(),
+    )?;
+    rs.env
+        .retain(|(k, _)| k != "HEPHAESTUS_HOOK" && k != "PRE_COMMIT_HOOK_STAGE");
+    rs.protect_unstaged = false;
+    Ok(rs)
+}
+
+/// `guard-rails` without a file selection covers every tracked file.
+fn normalise(overrides: &Override) -> Override {
+    match overrides {
+        Override::None => Override::AllFiles,
+        o => o.clone(),
+    }
+}
+
+/// Outside git: every file under the root that .gitignore files do not
+/// exclude.
+fn project_files_scope(root: &std::path::Path, overrides: &Override) -> anyhow::Result<RunScope> {
+    let files = match overrides {
+        Override::Files(f) => f.clone(),
+        Override::None | Override::AllFiles => {
+            let mut files = Vec::new();
+            for entry in ignore::WalkBuilder::new(root)
+                .hidden(false)
+                .build()
+                .flatten()
+            {
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && let Ok(rel) = entry.path().strip_prefix(root)
+                {
+                    files.push(BString::from(rel.as_os_str().as_encoded_bytes()));
+                }
+            }
+            files.sort();
+            files
+        }
+        _ => {
+            return Err(UserError::usage(
+                "--from-ref, --to-ref and --last-commit need a git repository",
+            )
+            .into());
+        }
+    };
+    Ok(RunScope {
+        files,
+        mode: "project",
+        env: vec![
+            ("HEPHAESTUS".into(), "1".into()),
+            ("PRE_COMMIT".into(), "1".into()),
+        ],
+        no_file_set: false,
+        protect_unstaged: false,
+    })
+}

@@ -1,0 +1,244 @@
+//! Running one command: its own process group (so a timeout or Ctrl-C
+//! stops the whole tree it started), stdout and stderr captured together
+//! in order, and a timeout that terminates then kills.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How a process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    TimedOut,
+    /// The program could not be found.
+    NotFound,
+    /// It could not be started for another reason.
+    SpawnFailed(String),
+}
+
+impl Exit {
+    pub fn success(&self) -> bool {
+        *self == Exit::Code(0)
+    }
+
+    /// The number to report as the exit code.
+    pub fn code(&self) -> Option<i32> {
+        match self {
+            Exit::Code(c) => Some(*c),
+            Exit::Signal(s) => Some(128 + s),
+            _ => None,
+        }
+    }
+}
+
+/// One process to run.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    pub timeout: Option<Duration>,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub output: Vec<u8>,
+    pub duration: Duration,
+}
+
+/// The process groups currently running, so an interrupt can stop them all.
+#[derive(Debug, Default, Clone)]
+pub struct Children {
+    groups: Arc<Mutex<HashSet<i32>>>,
+}
+
+impl Children {
+    fn add(&self, pgid: i32) {
+        if let Ok(mut g) = self.groups.lock() {
+            g.insert(pgid);
+        }
+    }
+
+    fn remove(&self, pgid: i32) {
+        if let Ok(mut g) = self.groups.lock() {
+            g.remove(&pgid);
+        }
+    }
+
+    /// Send `signal` to every running process group.
+    pub fn signal_all(&self, signal: i32) {
+        if let Ok(g) = self.groups.lock() {
+            for pgid in g.iter() {
+                kill_group(*pgid, signal);
+            }
+        }
+    }
+}
+
+fn kill_group(pgid: i32, signal: i32) {
+    #[cfg(unix)]
+    // SAFETY: killpg only sends a signal; a stale group id is harmless.
+    unsafe {
+        libc::killpg(pgid, signal);
+    }
+    #[cfg(not(unix))]
+    let _ = (pgid, signal);
+}
+
+/// Run `inv` to completion (or timeout) and capture its output.
+pub fn run(inv: &Invocation, children: &Children) -> Outcome {
+    let start = Instant::now();
+    let done = |exit: Exit, output: Vec<u8>| Outcome {
+        exit,
+        output,
+        duration: start.elapsed(),
+    };
+    let (mut reader, writer) = match std::io::pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            return done(
+                Exit::SpawnFailed(format!("cannot create a pipe: {e}")),
+                Vec::new(),
+            );
+        }
+    };
+    let writer_err = match writer.try_clone() {
+        Ok(w) => w,
+        Err(e) => {
+            return done(
+                Exit::SpawnFailed(format!("cannot create a pipe: {e}")),
+                Vec::new(),
+            );
+        }
+    };
+    let mut cmd = Command::new(&inv.program);
+    cmd.args(&inv.args)
+        .current_dir(&inv.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::from(writer_err));
+    for (k, v) in &inv.env {
+        cmd.env(k, v);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return done(Exit::NotFound, Vec::new());
+        }
+        Err(e) => return done(Exit::SpawnFailed(e.to_string()), Vec::new()),
+    };
+    // The Command still holds the write ends; drop it so EOF arrives.
+    drop(cmd);
+    let pgid = child.id() as i32;
+    children.add(pgid);
+
+    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let watchdog = inv.timeout.map(|limit| {
+        let timed_out = Arc::clone(&timed_out);
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(limit) {
+                timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
+                kill_group(pgid, libc::SIGTERM);
+                if let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stop_rx.recv_timeout(Duration::from_secs(2))
+                {
+                    kill_group(pgid, libc::SIGKILL);
+                }
+            }
+        })
+    });
+
+    let mut output = Vec::new();
+    let _ = reader.read_to_end(&mut output);
+    let status = child.wait();
+    children.remove(pgid);
+    let _ = stop_tx.send(());
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
+    let exit = if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+        Exit::TimedOut
+    } else {
+        match status {
+            Ok(s) => match s.code() {
+                Some(c) => Exit::Code(c),
+                None => {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::process::ExitStatusExt;
+                        Exit::Signal(s.signal().unwrap_or(0))
+                    }
+                    #[cfg(not(unix))]
+                    Exit::Code(1)
+                }
+            },
+            Err(e) => Exit::SpawnFailed(e.to_string()),
+        }
+    };
+    done(exit, output)
+}
+
+/// How a tool's name turns into something to execute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Run through `uv run <tool>` (the project has `uv.lock`, uv is
+    /// installed).
+    Uv { uv: PathBuf },
+    /// An executable path (`.venv/bin/<tool>` or found on PATH).
+    Path(PathBuf),
+    /// Not found anywhere.
+    Missing,
+}
+
+/// Resolve `program` as guard-rails does: `uv run` when `uv.lock` exists
+/// and uv is installed, else `<root>/.venv/bin`, else PATH. A program
+/// given with a path is used as is.
+pub fn resolve_program(root: &Path, program: &str) -> Resolved {
+    if program.contains('/') {
+        let p = root.join(program);
+        return if p.exists() {
+            Resolved::Path(p)
+        } else {
+            Resolved::Missing
+        };
+    }
+    let venv = root.join(".venv").join("bin").join(program);
+    if root.join("uv.lock").is_file()
+        && let Ok(uv) = which::which("uv")
+        && program != "uv"
+        && !is_system_tool(program)
+    {
+        return Resolved::Uv { uv };
+    }
+    if venv.is_file() {
+        return Resolved::Path(venv);
+    }
+    match which::which(program) {
+        Ok(p) => Resolved::Path(p),
+        Err(_) => Resolved::Missing,
+    }
+}
+
+/// Programs that are never Python project tools (no `uv run` for them).
+fn is_system_tool(program: &str) -> bool {
+    matches!(
+        program,
+        "cargo" | "sh" | "bash" | "git" | "rustup" | "true" | "false"
+    )
+}

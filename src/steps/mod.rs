@@ -1,0 +1,84 @@
+//! The step engine shared by `hook run` and `guard-rails`: validated steps
+//! (from presets and the configuration), the plan for one run (which files
+//! each step gets, in which batches), the executor (processes, parallelism,
+//! timeouts, fixers) and the report.
+//!
+//! Data flows one way: config → [`Step`] → [`plan::Plan`] →
+//! [`run::StepResult`]s → [`report`].
+
+pub mod batch;
+pub mod build;
+pub mod exec;
+pub mod plan;
+pub mod report;
+pub mod run;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::config::glob::PathMatcher;
+pub use crate::config::model::Scope;
+use crate::git::HookType;
+
+/// Where a step came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A preset (`python`, `rust`).
+    Preset(&'static str),
+    /// `[[guard-rails.steps]]`.
+    User,
+    /// Built into hephaestus (scoped cleanup, drift).
+    Builtin,
+}
+
+/// What a step does when it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Run a program (argv[0] is resolved like any tool: `uv run`,
+    /// `.venv/bin`, PATH).
+    Command { argv: Vec<String>, shell: bool },
+    /// Check the files in scope for junk (scoped cleanup).
+    Cleanup,
+    /// Compare installed tool versions with the declared ones.
+    Drift,
+}
+
+/// How to tell the user to install a missing tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolHint {
+    pub tool: String,
+    pub install: String,
+}
+
+/// A validated, runnable step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub action: Action,
+    pub matcher: PathMatcher,
+    /// Whether `files` was given (an empty list matches everything).
+    pub has_file_filter: bool,
+    pub pass_files: bool,
+    pub scope: Scope,
+    pub stages: Option<Vec<HookType>>,
+    pub fix: bool,
+    pub restage: bool,
+    pub timeout: Option<Duration>,
+    pub env: BTreeMap<String, String>,
+    pub require_serial: bool,
+    pub origin: Origin,
+    pub missing_hint: Option<ToolHint>,
+    /// A missing tool is a notice (the step is skipped), not a failure
+    /// (`cargo audit`).
+    pub optional_tool: bool,
+    /// Only run when `--no-format` is not given.
+    pub is_formatter: bool,
+}
+
+impl Step {
+    /// Does the step run in this hook?
+    pub fn runs_in(&self, hook: HookType) -> bool {
+        self.stages.as_ref().is_none_or(|s| s.contains(&hook))
+    }
+}

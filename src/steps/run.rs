@@ -1,0 +1,520 @@
+//! Executing a plan: read-only steps run in parallel (their batches share a
+//! pool bounded by the number of cores), a `fix` step runs alone, a fixer's
+//! changes are detected (and re-staged when `restage = true` and safe),
+//! `--fail-fast` stops after the first failing group, and an interrupt
+//! stops everything that is running.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::git::{BString, Repo, bytes_to_os};
+
+use super::exec::{self, Children, Exit, Invocation, Resolved};
+use super::plan::{Plan, Planned, SkipReason};
+use super::{Action, Scope};
+
+/// The outcome of a builtin step.
+#[derive(Debug, Clone)]
+pub struct BuiltinOutcome {
+    pub passed: bool,
+    pub output: String,
+}
+
+/// In-process steps (scoped cleanup, drift), provided by the command layer.
+pub trait Builtins: Sync {
+    fn cleanup(&self, files: &[BString]) -> BuiltinOutcome;
+    fn drift(&self) -> BuiltinOutcome;
+}
+
+/// Settings of one execution, resolved once by the command.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Where steps run (the project root).
+    pub root: PathBuf,
+    /// Variables every step gets (HEPHAESTUS_*, PRE_COMMIT_*).
+    pub env: Vec<(String, String)>,
+    pub fail_fast: bool,
+    /// Upper bound of processes at once.
+    pub jobs: usize,
+    /// `restage = true` may `git add` a fixer's changes: only when the
+    /// unstaged changes of the user are saved away (the partial-staging
+    /// keeper is active), so `git add` cannot stage them.
+    pub restage_allowed: bool,
+}
+
+/// The status of a step after the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped(SkipReason),
+    /// Not run, with a notice (an optional tool is not installed).
+    Notice(String),
+}
+
+/// What happened to one step.
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    pub name: String,
+    pub position: usize,
+    pub status: Status,
+    pub exit: Option<Exit>,
+    pub duration: Duration,
+    pub files: Vec<BString>,
+    /// Files the step changed (fixers).
+    pub modified: Vec<BString>,
+    /// Files re-staged after the step (`restage = true`).
+    pub restaged: Vec<BString>,
+    pub output: Vec<u8>,
+    /// A sentence explaining a failure that is not the tool's own output.
+    pub message: Option<String>,
+}
+
+/// Everything `execute` needs besides the plan.
+pub struct Executor<'a> {
+    pub settings: &'a RunSettings,
+    pub repo: Option<&'a Repo>,
+    pub builtins: &'a dyn Builtins,
+    pub children: &'a Children,
+    pub interrupted: &'a AtomicBool,
+}
+
+/// One finished batch: its order of completion and outcome.
+type BatchRun = (usize, exec::Outcome);
+
+struct Task {
+    step: usize,
+    program: PathBuf,
+    args: Vec<OsString>,
+}
+
+impl Executor<'_> {
+    /// Run the plan; `report` is called with each result, in order, as
+    /// soon as the step's group has finished.
+    pub fn execute(&self, plan: &Plan, report: &mut dyn FnMut(&StepResult)) -> Vec<StepResult> {
+        let mut results = Vec::with_capacity(plan.len());
+        let mut i = 0;
+        while i < plan.steps.len() {
+            if self.interrupted.load(Ordering::SeqCst) {
+                break;
+            }
+            // A group: consecutive read-only steps, or one fixer.
+            let end = if plan.steps[i].step.fix {
+                i + 1
+            } else {
+                let mut j = i;
+                while j < plan.steps.len() && !plan.steps[j].step.fix {
+                    j += 1;
+                }
+                j
+            };
+            let group = &plan.steps[i..end];
+            let group_results = if group.len() == 1 && group[0].step.fix {
+                vec![self.run_fixer(&group[0])]
+            } else {
+                self.run_group(group)
+            };
+            let failed = group_results.iter().any(|r| r.status == Status::Failed);
+            for r in group_results {
+                report(&r);
+                results.push(r);
+            }
+            if failed && self.settings.fail_fast {
+                break;
+            }
+            i = end;
+        }
+        results
+    }
+
+    fn skipped(p: &Planned, status: Status) -> StepResult {
+        StepResult {
+            name: p.step.name.clone(),
+            position: p.position,
+            status,
+            exit: None,
+            duration: Duration::ZERO,
+            files: p.files.clone(),
+            modified: Vec::new(),
+            restaged: Vec::new(),
+            output: Vec::new(),
+            message: None,
+        }
+    }
+
+    /// Run a group of read-only steps, in parallel.
+    fn run_group(&self, group: &[Planned]) -> Vec<StepResult> {
+        let mut results: Vec<Option<StepResult>> = vec![None; group.len()];
+        let mut tasks: Vec<Task> = Vec::new();
+        // Serial steps keep their batches together in one task list.
+        let mut serial: Vec<Vec<Task>> = Vec::new();
+        for (k, p) in group.iter().enumerate() {
+            if let Some(reason) = &p.skip {
+                results[k] = Some(Self::skipped(p, Status::Skipped(reason.clone())));
+                continue;
+            }
+            match &p.step.action {
+                Action::Command { .. } => match self.tasks_for(k, p) {
+                    Ok(t) if p.step.require_serial => serial.push(t),
+                    Ok(t) => tasks.extend(t),
+                    Err(r) => results[k] = Some(*r),
+                },
+                Action::Cleanup | Action::Drift => {
+                    results[k] = Some(self.run_builtin(p));
+                }
+            }
+        }
+        let outcomes: Mutex<BTreeMap<usize, Vec<BatchRun>>> = Mutex::new(BTreeMap::new());
+        let starts: Mutex<BTreeMap<usize, (Instant, Instant)>> = Mutex::new(BTreeMap::new());
+        // Work units: each parallel task alone, each serial step's task list.
+        let mut units: Vec<Vec<Task>> = tasks.into_iter().map(|t| vec![t]).collect();
+        units.extend(serial);
+        let next = AtomicUsize::new(0);
+        let workers = self.settings.jobs.max(1).min(units.len().max(1));
+        let timeout_of = |k: usize| group[k].step.timeout;
+        let batch_index = AtomicUsize::new(0);
+        let envs: Vec<Vec<(String, String)>> = group.iter().map(|p| self.env_for(p)).collect();
+        let (settings, children, interrupted) = (self.settings, self.children, self.interrupted);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let u = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(unit) = units.get(u) else { break };
+                        for task in unit {
+                            if interrupted.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            let begin = Instant::now();
+                            let outcome = exec::run(
+                                &Invocation {
+                                    program: task.program.clone(),
+                                    args: task.args.clone(),
+                                    env: envs[task.step].clone(),
+                                    cwd: settings.root.clone(),
+                                    timeout: timeout_of(task.step),
+                                },
+                                children,
+                            );
+                            let end = Instant::now();
+                            let order = batch_index.fetch_add(1, Ordering::SeqCst);
+                            if let Ok(mut s) = starts.lock() {
+                                let e = s.entry(task.step).or_insert((begin, end));
+                                e.0 = e.0.min(begin);
+                                e.1 = e.1.max(end);
+                            }
+                            if let Ok(mut o) = outcomes.lock() {
+                                o.entry(task.step).or_default().push((order, outcome));
+                            }
+                            let failed = outcomes
+                                .lock()
+                                .ok()
+                                .and_then(|o| {
+                                    o.get(&task.step)
+                                        .and_then(|v| v.last().map(|x| !x.1.exit.success()))
+                                })
+                                .unwrap_or(false);
+                            if failed && group[task.step].step.require_serial {
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let outcomes = outcomes.into_inner().unwrap_or_default();
+        let starts = starts.into_inner().unwrap_or_default();
+        for (k, p) in group.iter().enumerate() {
+            if results[k].is_some() {
+                continue;
+            }
+            let mut runs = outcomes.get(&k).cloned().unwrap_or_default();
+            runs.sort_by_key(|r| r.0);
+            let duration = starts
+                .get(&k)
+                .map(|(a, b)| b.duration_since(*a))
+                .unwrap_or_default();
+            results[k] = Some(combine(
+                p,
+                runs.into_iter().map(|r| r.1).collect(),
+                duration,
+            ));
+        }
+        results.into_iter().flatten().collect()
+    }
+
+    fn env_for(&self, p: &Planned) -> Vec<(String, String)> {
+        let mut env = self.settings.env.clone();
+        env.extend(p.step.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env
+    }
+
+    /// The process invocations of a command step, batched.
+    fn tasks_for(&self, k: usize, p: &Planned) -> Result<Vec<Task>, Box<StepResult>> {
+        let Action::Command { argv, shell } = &p.step.action else {
+            return Ok(Vec::new());
+        };
+        let Some((first, rest)) = argv.split_first() else {
+            return Ok(Vec::new());
+        };
+        if let Some(hint) = &p.step.missing_hint
+            && hint.tool != *first
+            && which::which(&hint.tool).is_err()
+            && !self
+                .settings
+                .root
+                .join(".venv/bin")
+                .join(&hint.tool)
+                .is_file()
+        {
+            return Err(Box::new(self.missing(p, &hint.tool)));
+        }
+        let (program, mut fixed): (PathBuf, Vec<OsString>) = if *shell {
+            let script = format!("{first} \"$@\"");
+            (
+                PathBuf::from("sh"),
+                vec!["-c".into(), script.into(), "hephaestus-step".into()],
+            )
+        } else {
+            match exec::resolve_program(&self.settings.root, first) {
+                Resolved::Path(path) => (path, rest.iter().map(OsString::from).collect()),
+                Resolved::Uv { uv } => {
+                    let mut args: Vec<OsString> = vec!["run".into(), first.into()];
+                    args.extend(rest.iter().map(OsString::from));
+                    (uv, args)
+                }
+                Resolved::Missing => return Err(Box::new(self.missing(p, first))),
+            }
+        };
+        if *shell {
+            fixed.extend(rest.iter().map(OsString::from));
+        }
+        let pass = p.step.pass_files && p.step.scope == Scope::Files;
+        if !pass || p.files.is_empty() {
+            return Ok(vec![Task {
+                step: k,
+                batch: p.files.clone(),
+                program,
+                args: fixed,
+            }]);
+        }
+        let env = self.env_for(p);
+        let inherited: usize = std::env::vars_os()
+            .map(|(k, v)| k.len() + v.len() + 10)
+            .sum();
+        let added =
+            super::batch::environment_size(env.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())));
+        let limit = super::batch::max_command_length(inherited + added);
+        let fixed_len: usize =
+            program.as_os_str().len() + fixed.iter().map(|a| a.len() + 9).sum::<usize>();
+        Ok(super::batch::partition(fixed_len, &p.files, limit)
+            .into_iter()
+            .map(|batch| {
+                let mut args = fixed.clone();
+                args.extend(batch.iter().map(|f| bytes_to_os(f).to_owned()));
+                Task {
+                    step: k,
+                    batch: batch.to_vec(),
+                    program: program.clone(),
+                    args,
+                }
+            })
+            .collect())
+    }
+
+    fn missing(&self, p: &Planned, tool: &str) -> StepResult {
+        let install = p.step.missing_hint.as_ref().map(|h| h.install.clone());
+        let message = match &install {
+            Some(how) => format!(
+                "{tool} is not installed (looked in uv, .venv/bin and PATH); install it: {how}"
+            ),
+            None => format!("{tool} is not installed (looked in uv, .venv/bin and PATH)"),
+        };
+        if p.step.optional_tool {
+            return Self::skipped(p, Status::Notice(message));
+        }
+        let mut r = Self::skipped(p, Status::Failed);
+        r.exit = Some(Exit::NotFound);
+        r.message = Some(message);
+        r
+    }
+
+    fn run_builtin(&self, p: &Planned) -> StepResult {
+        let start = Instant::now();
+        let outcome = match p.step.action {
+            Action::Cleanup => self.builtins.cleanup(&p.files),
+            Action::Drift => self.builtins.drift(),
+            Action::Command { .. } => BuiltinOutcome {
+                passed: true,
+                output: String::new(),
+            },
+        };
+        let mut r = Self::skipped(
+            p,
+            if outcome.passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            },
+        );
+        r.exit = Some(Exit::Code(if outcome.passed { 0 } else { 1 }));
+        r.duration = start.elapsed();
+        r.output = outcome.output.into_bytes();
+        r
+    }
+
+    /// Run a fixer alone, then find what it changed.
+    fn run_fixer(&self, p: &Planned) -> StepResult {
+        if p.skip.is_some() {
+            return self.run_group(std::slice::from_ref(p)).remove(0);
+        }
+        let before = self.fingerprints(p);
+        let mut result = self.run_group(std::slice::from_ref(p)).remove(0);
+        if result.status == Status::Failed && matches!(result.exit, Some(Exit::NotFound) | None) {
+            return result;
+        }
+        let after = self.fingerprints(p);
+        let mut modified: BTreeSet<BString> = BTreeSet::new();
+        for (path, fp) in &after.files {
+            if before.files.get(path) != Some(fp) {
+                modified.insert(path.clone());
+            }
+        }
+        for path in before.files.keys() {
+            if !after.files.contains_key(path) {
+                modified.insert(path.clone());
+            }
+        }
+        if modified.is_empty() {
+            return result;
+        }
+        let modified: Vec<BString> = modified.into_iter().collect();
+        if p.step.restage && self.settings.restage_allowed {
+            // Only files that had no unstaged changes before the fixer: for
+            // them the work tree minus the index is exactly the fixer's
+            // change.
+            let (clean, dirty): (Vec<BString>, Vec<BString>) = modified
+                .iter()
+                .cloned()
+                .partition(|f| !before.unstaged.contains(f));
+            match self.repo.map(|r| crate::git::write::add_paths(r, &clean)) {
+                Some(Ok(())) => {
+                    result.restaged = clean;
+                    result.modified = dirty;
+                }
+                Some(Err(e)) => {
+                    result.modified = modified;
+                    result.message = Some(format!("could not re-stage the fixed files: {e}"));
+                }
+                None => result.modified = modified,
+            }
+        } else {
+            result.modified = modified;
+        }
+        if !result.modified.is_empty() {
+            result.status = Status::Failed;
+            if result.message.is_none() {
+                result.message = Some("files were modified by this step".to_string());
+            }
+        }
+        result
+    }
+
+    fn fingerprints(&self, p: &Planned) -> Fingerprints {
+        let mut paths: BTreeSet<BString> = p.files.iter().cloned().collect();
+        let mut unstaged = BTreeSet::new();
+        if let Some(repo) = self.repo
+            && let Ok(changes) = repo.unstaged_paths()
+        {
+            for c in changes {
+                unstaged.insert(c.clone());
+                paths.insert(c);
+            }
+        }
+        let files = paths
+            .into_iter()
+            .filter_map(|path| fingerprint(&self.settings.root, &path).map(|fp| (path, fp)))
+            .collect();
+        Fingerprints { files, unstaged }
+    }
+}
+
+struct Fingerprints {
+    files: BTreeMap<BString, [u8; 32]>,
+    unstaged: BTreeSet<BString>,
+}
+
+/// Content and mode of a path (a symlink by its target).
+fn fingerprint(root: &Path, rel: &BString) -> Option<[u8; 32]> {
+    let path = root.join(bytes_to_os(rel));
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    let mut hasher = Sha256::new();
+    if meta.file_type().is_symlink() {
+        hasher.update(b"link\0");
+        hasher.update(
+            std::fs::read_link(&path)
+                .ok()?
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
+    } else if meta.is_file() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            hasher.update(
+                (meta.permissions().mode() & 0o111 != 0)
+                    .to_string()
+                    .as_bytes(),
+            );
+        }
+        hasher.update(std::fs::read(&path).ok()?);
+    } else {
+        return None;
+    }
+    Some(hasher.finalize().into())
+}
+
+/// Fold the batches of one step into its result.
+fn combine(p: &Planned, runs: Vec<exec::Outcome>, duration: Duration) -> StepResult {
+    let mut output = Vec::new();
+    let mut exit = Some(Exit::Code(0));
+    for run in &runs {
+        output.extend_from_slice(&run.output);
+        if !run.exit.success() && exit.as_ref().is_none_or(|e| e.success()) {
+            exit = Some(run.exit.clone());
+        }
+    }
+    let passed = exit.as_ref().is_some_and(|e| e.success()) && !runs.is_empty();
+    let message = match &exit {
+        Some(Exit::TimedOut) => Some(format!(
+            "timed out after {:.1}s and was stopped",
+            p.step.timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
+        )),
+        Some(Exit::SpawnFailed(e)) => Some(format!("could not start: {e}")),
+        Some(Exit::Signal(s)) => Some(format!("killed by signal {s}")),
+        _ if runs.is_empty() => Some("interrupted before it ran".to_string()),
+        _ => None,
+    };
+    StepResult {
+        name: p.step.name.clone(),
+        position: p.position,
+        status: if passed {
+            Status::Passed
+        } else {
+            Status::Failed
+        },
+        exit,
+        duration,
+        files: p.files.clone(),
+        modified: Vec::new(),
+        restaged: Vec::new(),
+        output,
+        message,
+    }
+}
