@@ -299,7 +299,6 @@ impl Executor<'_> {
         if !pass || p.files.is_empty() {
             return Ok(vec![Task {
                 step: k,
-                batch: p.files.clone(),
                 program,
                 args: fixed,
             }]);
@@ -320,7 +319,6 @@ impl Executor<'_> {
                 args.extend(batch.iter().map(|f| bytes_to_os(f).to_owned()));
                 Task {
                     step: k,
-                    batch: batch.to_vec(),
                     program: program.clone(),
                     args,
                 }
