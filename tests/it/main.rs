@@ -7,3 +7,4 @@ mod common;
 mod cli;
 mod config;
 mod git_layer;
+mod hooks;

@@ -1,0 +1,786 @@
+//! The hook manager end to end: real `git commit` and `git push` through
+//! the installed shim, and a torture suite proving that no scenario loses
+//! the user's work (state compared with what git alone produces).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{TestContext, show, stderr, stdout};
+
+/// Everything a user could lose: HEAD, the index, and every work-tree
+/// file's bytes and mode (symlinks by target), `.git` excluded.
+#[derive(Debug, PartialEq, Eq)]
+struct State {
+    head: String,
+    index: String,
+    files: BTreeMap<Vec<u8>, (u32, Vec<u8>)>,
+}
+
+fn snapshot(ctx: &TestContext) -> State {
+    let head = String::from_utf8_lossy(
+        &ctx.git_cmd()
+            .args(["rev-parse", "--verify", "-q", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let index = String::from_utf8_lossy(&ctx.git(["ls-files", "-s", "-z"])).into_owned();
+    let mut files = BTreeMap::new();
+    walk(&ctx.root, &ctx.root, &mut files);
+    State { head, index, files }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<Vec<u8>, (u32, Vec<u8>)>) {
+    use std::os::unix::ffi::OsStrExt;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .as_os_str()
+            .as_bytes()
+            .to_vec();
+        if rel == b".git" {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.file_type().is_symlink() {
+            out.insert(
+                rel,
+                (
+                    0o120000,
+                    std::fs::read_link(&path)
+                        .unwrap()
+                        .as_os_str()
+                        .as_bytes()
+                        .to_vec(),
+                ),
+            );
+        } else if meta.is_dir() {
+            out.insert(rel.clone(), (0o040000, Vec::new()));
+            walk(root, &path, out);
+        } else {
+            out.insert(
+                rel,
+                (
+                    meta.permissions().mode() & 0o777,
+                    std::fs::read(&path).unwrap(),
+                ),
+            );
+        }
+    }
+}
+
+fn config(ctx: &TestContext, steps: &str) {
+    ctx.write(
+        "hephaestus.toml",
+        format!("[guard-rails]\npresets = []\n\n{steps}"),
+    );
+}
+
+fn step(name: &str, script: &str, extra: &str) -> String {
+    format!(
+        "[[guard-rails.steps]]\nname = \"{name}\"\nrun = [\"sh\", \"-c\", '''{script}''', \"step\"]\n{extra}\n"
+    )
+}
+
+fn install(ctx: &TestContext) {
+    let out = ctx.run(["hook", "install"]);
+    assert!(out.status.success(), "{}", show(&out));
+}
+
+fn commit(ctx: &TestContext, args: &[&str]) -> Output {
+    ctx.git_cmd().arg("commit").args(args).output().unwrap()
+}
+
+/// A repository with every kind of file the keeper must protect, all
+/// committed, then partially staged changes plus unstaged edits.
+fn torture_repo(steps: &str) -> TestContext {
+    let ctx = TestContext::new();
+    let sub = TestContext::new();
+    sub.write("s.txt", "sub\n");
+    sub.commit_all("sub");
+    config(&ctx, steps);
+    ctx.write(".gitignore", "ignored.log\n");
+    ctx.write("text.py", "one\ntwo\nthree\nfour\nfive\n");
+    ctx.write("crlf.txt", "a\r\nb\r\nc\r\n");
+    ctx.write("noeol.txt", "no newline at end");
+    ctx.write("binary.bin", [0u8, 1, 2, 255, 0, 10, 13, 200]);
+    ctx.write("tool.sh", "#!/bin/sh\necho tool\n");
+    ctx.write("doomed.txt", "will be deleted in the work tree\n");
+    ctx.write("dir/deep/nested.txt", "nested\n");
+    std::os::unix::fs::symlink("text.py", ctx.root.join("link")).unwrap();
+    ctx.git(["submodule", "add", "-q", sub.root.to_str().unwrap(), "sub"]);
+    ctx.commit_all("base");
+    // staged changes
+    ctx.write("text.py", "ONE\ntwo\nthree\nfour\nfive\n");
+    ctx.write("crlf.txt", "A\r\nb\r\nc\r\n");
+    ctx.write("noeol.txt", "staged, still no newline");
+    ctx.write("binary.bin", [9u8, 1, 2, 255, 0, 10, 13, 200]);
+    ctx.write("dir/deep/nested.txt", "nested staged\n");
+    ctx.write("new.py", "x = 1\n");
+    ctx.git(["add", "-A"]);
+    // unstaged edits on top
+    ctx.write("text.py", "ONE\ntwo\nthree\nfour\nFIVE unstaged\n");
+    ctx.write("crlf.txt", "A\r\nb\r\nC unstaged\r\n");
+    ctx.write("noeol.txt", "unstaged, no newline either");
+    ctx.write("binary.bin", [9u8, 1, 2, 255, 0, 10, 13, 201, 0]);
+    std::fs::set_permissions(
+        ctx.root.join("tool.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::remove_file(ctx.root.join("doomed.txt")).unwrap();
+    std::fs::remove_file(ctx.root.join("dir/deep/nested.txt")).unwrap();
+    std::fs::remove_file(ctx.root.join("link")).unwrap();
+    std::os::unix::fs::symlink("new.py", ctx.root.join("link")).unwrap();
+    sub.write("s.txt", "sub moved\n");
+    sub.commit_all("sub 2");
+    let mut pull = ctx.git_cmd();
+    pull.current_dir(ctx.root.join("sub"))
+        .args(["pull", "-q", "origin", "main"]);
+    assert!(pull.output().unwrap().status.success());
+    ctx.write("sub/dirty.txt", "untracked in submodule\n");
+    ctx.write("untracked.txt", "never touched\n");
+    ctx.write("ignored.log", "ignored, never touched\n");
+    ctx.write("ita.txt", "intent to add\n");
+    ctx.git(["add", "-N", "ita.txt"]);
+    // keep the sub test repo alive as long as ctx: leak its tempdir guard
+    std::mem::forget(sub);
+    ctx
+}
+
+/// The same repository committed by git alone (hooks off).
+fn git_alone(ctx: &TestContext) -> State {
+    let twin = ctx.base.join("twin");
+    copy_dir(&ctx.root, &twin);
+    let out = Command::new("git")
+        .current_dir(&twin)
+        .env("GIT_CONFIG_GLOBAL", ctx.home.join(".gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &ctx.home)
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("HEPHAESTUS", "0")
+        .args(["commit", "-q", "-m", "msg"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let fake = TestContextView { root: twin };
+    fake.snapshot(ctx)
+}
+
+struct TestContextView {
+    root: std::path::PathBuf,
+}
+
+impl TestContextView {
+    fn snapshot(&self, ctx: &TestContext) -> State {
+        let git = |args: &[&str]| {
+            let mut c = ctx.git_cmd();
+            c.current_dir(&self.root).args(args);
+            c.output().unwrap().stdout
+        };
+        let head = String::from_utf8_lossy(&git(&["rev-parse", "--verify", "-q", "HEAD"]))
+            .trim()
+            .to_string();
+        let index = String::from_utf8_lossy(&git(&["ls-files", "-s", "-z"])).into_owned();
+        let mut files = BTreeMap::new();
+        walk(&self.root, &self.root, &mut files);
+        State { head, index, files }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+}
+
+#[test]
+fn passing_hook_commits_exactly_what_git_alone_commits() {
+    let ctx = torture_repo(&step(
+        "check",
+        "for f in \"$@\"; do test -e \"$f\" || exit 3; done",
+        "",
+    ));
+    install(&ctx);
+    let expected = git_alone(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(snapshot(&ctx), expected);
+}
+
+#[test]
+fn steps_see_the_index_version_and_failing_hook_changes_nothing() {
+    let ctx = torture_repo(&step(
+        "inspect",
+        "cat text.py noeol.txt > ../seen.txt; test -e doomed.txt && test -e dir/deep/nested.txt && test \"$(readlink link)\" = text.py || exit 7; exit 1",
+        "",
+    ));
+    install(&ctx);
+    let before = snapshot(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(!out.status.success(), "the step fails: {}", show(&out));
+    assert!(
+        stdout(&out).contains("inspect") || stderr(&out).contains("inspect"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("exit code: 7"),
+        "steps saw the index state: {}",
+        show(&out)
+    );
+    let seen = std::fs::read_to_string(ctx.base.join("seen.txt")).unwrap();
+    assert_eq!(
+        seen,
+        "ONE\ntwo\nthree\nfour\nfive\nstaged, still no newline"
+    );
+    assert_eq!(
+        snapshot(&ctx),
+        before,
+        "a failed hook leaves everything as it was"
+    );
+}
+
+#[test]
+fn fixer_edits_fail_the_commit_and_list_the_files() {
+    let ctx = torture_repo(&step(
+        "fixer",
+        "for f in \"$@\"; do echo '# fixed' >> \"$f\"; done",
+        "files = [\"new.py\"]\nfix = true",
+    ));
+    install(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(!out.status.success(), "{}", show(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("files were modified by this step"), "{text}");
+    assert!(text.contains("new.py"), "{text}");
+    assert_eq!(
+        ctx.read("new.py"),
+        b"x = 1\n# fixed\n",
+        "the fixer's edit stays in the work tree"
+    );
+    assert_eq!(
+        ctx.read("text.py"),
+        b"ONE\ntwo\nthree\nfour\nFIVE unstaged\n",
+        "user's unstaged edit kept"
+    );
+}
+
+#[test]
+fn fixer_conflicting_with_unstaged_changes_is_rolled_back() {
+    let ctx = torture_repo(&step(
+        "rewrite",
+        "for f in \"$@\"; do printf 'rewritten\\n' > \"$f\"; done",
+        "files = [\"text.py\"]\nfix = true",
+    ));
+    install(&ctx);
+    let before = snapshot(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("conflicted with your unstaged changes"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        snapshot(&ctx),
+        before,
+        "fixer rolled back, user's work restored"
+    );
+}
+
+#[test]
+fn fixer_with_restage_commits_its_fix_and_keeps_unstaged_work() {
+    let ctx = torture_repo(&step(
+        "fixer",
+        "for f in \"$@\"; do echo '# fixed' >> \"$f\"; done",
+        "files = [\"new.py\"]\nfix = true\nrestage = true",
+    ));
+    install(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(ctx.git(["show", "HEAD:new.py"]), b"x = 1\n# fixed\n");
+    assert_eq!(
+        ctx.read("text.py"),
+        b"ONE\ntwo\nthree\nfour\nFIVE unstaged\n"
+    );
+    assert_eq!(
+        ctx.git(["show", "HEAD:text.py"]),
+        b"ONE\ntwo\nthree\nfour\nfive\n"
+    );
+}
+
+fn wait_for(path: &Path) -> String {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if let Ok(s) = std::fs::read_to_string(path)
+            && !s.trim().is_empty()
+        {
+            return s.trim().to_string();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {}", path.display());
+}
+
+fn signal(pid: &str, sig: i32) {
+    let pid: i32 = pid.parse().unwrap();
+    // SAFETY: sending a signal to a process the test started.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+#[test]
+fn sigint_during_a_step_restores_everything() {
+    let ctx = torture_repo(&step("slow", "echo $PPID > ../heph.pid; sleep 30", ""));
+    install(&ctx);
+    let before = snapshot(&ctx);
+    let child = ctx
+        .git_cmd()
+        .args(["commit", "-q", "-m", "msg"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = wait_for(&ctx.base.join("heph.pid"));
+    signal(&pid, libc::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", show(&out));
+    assert_eq!(snapshot(&ctx), before);
+    assert!(!ctx.root.join(".git/hephaestus/keeper.json").exists());
+}
+
+#[test]
+fn sigterm_during_a_step_restores_everything() {
+    let ctx = torture_repo(&step("slow", "echo $PPID > ../heph.pid; sleep 30", ""));
+    install(&ctx);
+    let before = snapshot(&ctx);
+    let child = ctx
+        .git_cmd()
+        .args(["commit", "-q", "-m", "msg"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = wait_for(&ctx.base.join("heph.pid"));
+    signal(&pid, libc::SIGTERM);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(snapshot(&ctx), before);
+}
+
+#[test]
+fn sigkill_leaves_a_journal_that_recover_restores() {
+    let ctx = torture_repo(&step(
+        "slow",
+        "echo $PPID > ../heph.pid; echo $$ > ../step.pid; sleep 30",
+        "",
+    ));
+    install(&ctx);
+    let before = snapshot(&ctx);
+    let child = ctx
+        .git_cmd()
+        .args(["commit", "-q", "-m", "msg"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = wait_for(&ctx.base.join("heph.pid"));
+    let step_pid = wait_for(&ctx.base.join("step.pid"));
+    signal(&pid, libc::SIGKILL);
+    signal(&format!("-{step_pid}"), libc::SIGKILL);
+    let _ = child.wait_with_output().unwrap();
+    assert!(
+        ctx.root.join(".git/hephaestus/keeper.json").exists(),
+        "the journal survives the crash"
+    );
+    assert_ne!(
+        snapshot(&ctx).files,
+        before.files,
+        "the work tree still shows the index version"
+    );
+
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("hephaestus hook recover"),
+        "{}",
+        show(&out)
+    );
+
+    let out = ctx.run(["hook", "recover"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        snapshot(&ctx),
+        before,
+        "recover restores the user's work exactly"
+    );
+    let out = ctx.run(["hook", "recover"]);
+    assert!(
+        stderr(&out).contains("nothing to recover"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn commit_all_and_commit_path_use_the_temporary_index() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &step(
+            "record",
+            "printf '%s\\n' \"$@\" > ../args.txt; cat a.txt > ../a-seen.txt",
+            "",
+        ),
+    );
+    ctx.write("a.txt", "a\n");
+    ctx.write("b.txt", "b\n");
+    ctx.commit_all("base");
+    install(&ctx);
+    ctx.write("a.txt", "a2\n");
+    ctx.write("b.txt", "b2\n");
+    let out = commit(&ctx, &["-q", "-a", "-m", "all"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("args.txt")).unwrap(),
+        "a.txt\nb.txt\n"
+    );
+
+    ctx.write("a.txt", "a3\n");
+    ctx.write("b.txt", "b3\n");
+    ctx.git(["add", "b.txt"]);
+    let out = commit(&ctx, &["-q", "-m", "only a", "a.txt"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("args.txt")).unwrap(),
+        "a.txt\n"
+    );
+    assert_eq!(
+        ctx.git(["show", "HEAD:b.txt"]),
+        b"b2\n",
+        "b was not part of `git commit a.txt`"
+    );
+    assert_eq!(ctx.read("b.txt"), b"b3\n");
+    assert_eq!(
+        ctx.git(["diff", "--cached", "--name-only"]),
+        b"b.txt\n",
+        "b stays staged"
+    );
+}
+
+#[test]
+fn pre_push_checks_the_pushed_commits_only() {
+    let ctx = TestContext::new();
+    let bare = ctx.base.join("remote.git");
+    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
+    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    config(
+        &ctx,
+        &step(
+            "record",
+            "printf '%s\\n' \"$@\" >> ../pushed.txt; env | grep PRE_COMMIT_ >> ../env.txt",
+            "stages = [\"pre-push\"]",
+        ),
+    );
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("root");
+    ctx.git(["push", "-q", "origin", "main"]);
+    ctx.run(["hook", "install"]);
+    // new branch with two commits
+    ctx.git(["checkout", "-q", "-b", "feature"]);
+    ctx.write("f1.txt", "1\n");
+    ctx.commit_all("f1");
+    ctx.write("f2.txt", "2\n");
+    ctx.commit_all("f2");
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", "feature"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("pushed.txt")).unwrap(),
+        "f1.txt\nf2.txt\n"
+    );
+    let env = std::fs::read_to_string(ctx.base.join("env.txt")).unwrap();
+    assert!(env.contains("PRE_COMMIT_REMOTE_NAME=origin"), "{env}");
+    assert!(
+        env.contains("PRE_COMMIT_REMOTE_BRANCH=refs/heads/feature"),
+        "{env}"
+    );
+
+    // an existing branch: only the new commit
+    std::fs::remove_file(ctx.base.join("pushed.txt")).unwrap();
+    ctx.write("f3.txt", "3\n");
+    ctx.commit_all("f3");
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", "feature"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("pushed.txt")).unwrap(),
+        "f3.txt\n"
+    );
+
+    // deleting a remote branch runs nothing and passes
+    std::fs::remove_file(ctx.base.join("pushed.txt")).unwrap();
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", ":feature"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(!ctx.base.join("pushed.txt").exists());
+
+    // a failing pre-push step blocks the push
+    config(&ctx, &step("no", "exit 1", "stages = [\"pre-push\"]"));
+    ctx.commit_all("config");
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", "HEAD:refs/heads/other"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", show(&out));
+}
+
+#[test]
+fn pre_push_stdin_lines_through_hook_run() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &step("record", "printf '%s\\n' \"$@\" > ../pushed.txt", ""),
+    );
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("one");
+    let first = ctx.git_str_head();
+    ctx.write("b.txt", "b\n");
+    ctx.commit_all("two");
+    let second = ctx.git_str_head();
+    // a remote sha unknown locally falls back to "not on the remote"
+    let unknown = "1234567890123456789012345678901234567890";
+    let lines = format!(
+        "refs/heads/main {second} refs/heads/main {first}\nrefs/heads/x {second} refs/heads/x {unknown}\n(delete) 0000000000000000000000000000000000000000 refs/heads/gone {first}\n"
+    );
+    let mut child = ctx
+        .heph()
+        .args(["hook", "run", "pre-push", "--", "origin", "/nowhere"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("pushed.txt")).unwrap(),
+        "a.txt\nb.txt\nhephaestus.toml\n"
+    );
+}
+
+impl TestContext {
+    fn git_str_head(&self) -> String {
+        String::from_utf8_lossy(&self.git(["rev-parse", "HEAD"]))
+            .trim()
+            .to_string()
+    }
+}
+
+#[test]
+fn linked_worktrees_share_the_hooks() {
+    let ctx = TestContext::new();
+    config(&ctx, &step("mark", "pwd > ../ran-in.txt", ""));
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("base");
+    install(&ctx);
+    let wt = ctx.base.join("wt");
+    ctx.git(["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
+    std::fs::write(wt.join("w.txt"), "w\n").unwrap();
+    let mut add = ctx.git_cmd();
+    add.current_dir(&wt).args(["add", "w.txt"]);
+    assert!(add.output().unwrap().status.success());
+    let mut c = ctx.git_cmd();
+    c.current_dir(&wt).args(["commit", "-q", "-m", "wt"]);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("ran-in.txt"))
+            .unwrap()
+            .trim(),
+        wt.to_str().unwrap()
+    );
+}
+
+#[test]
+fn legacy_hook_is_chained_and_restored() {
+    let ctx = TestContext::new();
+    config(&ctx, &step("mark", "echo ours >> ../order.txt", ""));
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("base");
+    let hook = ctx.root.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho legacy >> ../order.txt\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = ctx.run(["hook", "install"]);
+    assert!(stderr(&out).contains("pre-commit.legacy"), "{}", show(&out));
+    // idempotent
+    let out = ctx.run(["hook", "install"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(ctx.root.join(".git/hooks/pre-commit.legacy").exists());
+    ctx.write("b.txt", "b\n");
+    ctx.git(["add", "b.txt"]);
+    let out = commit(&ctx, &["-q", "-m", "b"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("order.txt")).unwrap(),
+        "legacy\nours\n"
+    );
+    let out = ctx.run(["hook", "list"]);
+    assert!(
+        stdout(&out).contains("runs pre-commit.legacy first"),
+        "{}",
+        show(&out)
+    );
+    let out = ctx.run(["hook", "uninstall"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho legacy >> ../order.txt\n"
+    );
+    assert!(!ctx.root.join(".git/hooks/pre-commit.legacy").exists());
+    assert!(!ctx.root.join(".git/hooks/pre-push").exists());
+}
+
+#[test]
+fn failing_legacy_hook_blocks_and_pre_push_legacy_gets_stdin() {
+    let ctx = TestContext::new();
+    let bare = ctx.base.join("remote.git");
+    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
+    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    config(
+        &ctx,
+        &step(
+            "record",
+            "printf '%s\\n' \"$@\" > ../ours.txt",
+            "stages = [\"pre-push\"]",
+        ),
+    );
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("base");
+    let hook = ctx.root.join(".git/hooks/pre-push");
+    std::fs::write(&hook, "#!/bin/sh\ncat > ../legacy-stdin.txt\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    install(&ctx);
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let legacy = std::fs::read_to_string(ctx.base.join("legacy-stdin.txt")).unwrap();
+    assert!(legacy.starts_with("refs/heads/main "), "{legacy}");
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("ours.txt")).unwrap(),
+        "a.txt\nhephaestus.toml\n"
+    );
+}
+
+#[test]
+fn hephaestus_zero_disables_and_missing_binary_is_explained() {
+    let ctx = TestContext::new();
+    config(&ctx, &step("no", "exit 1", ""));
+    ctx.write("a.txt", "a\n");
+    ctx.git(["add", "-A"]);
+    install(&ctx);
+    let out = ctx
+        .git_cmd()
+        .env("HEPHAESTUS", "0")
+        .args(["commit", "-q", "-m", "x"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    // a shim whose binary vanished and no hephaestus on PATH
+    let hook = ctx.root.join(".git/hooks/pre-commit");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    let broken = text.replace(env!("CARGO_BIN_EXE_hephaestus"), "/nonexistent/hephaestus");
+    std::fs::write(&hook, broken).unwrap();
+    ctx.write("b.txt", "b\n");
+    ctx.git(["add", "b.txt"]);
+    let out = ctx
+        .git_cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["commit", "-q", "-m", "y"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("hephaestus is neither at /nonexistent/hephaestus nor on PATH"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn global_hooks_path_is_refused_without_force() {
+    let ctx = TestContext::new();
+    let global_hooks = ctx.base.join("global-hooks");
+    ctx.git([
+        "config",
+        "--global",
+        "core.hooksPath",
+        global_hooks.to_str().unwrap(),
+    ]);
+    let out = ctx.run(["hook", "install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(stderr(&out).contains("global"), "{}", show(&out));
+    assert!(!global_hooks.exists());
+    let out = ctx.run(["hook", "install", "--force"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(global_hooks.join("pre-commit").exists());
+    // a local hooksPath is fine and relative to the work tree
+    ctx.git(["config", "--global", "--unset", "core.hooksPath"]);
+    ctx.git(["config", "core.hooksPath", "tools/hooks"]);
+    let out = ctx.run(["hook", "install", "--hook-type", "commit-msg"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(ctx.root.join("tools/hooks/commit-msg").exists());
+}
+
+#[test]
+fn commit_msg_hook_gets_the_message_file() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &step("msg", "grep -q 'JIRA-' \"$1\"", "stages = [\"commit-msg\"]"),
+    );
+    ctx.write("a.txt", "a\n");
+    ctx.git(["add", "-A"]);
+    let out = ctx.run(["hook", "install", "-t", "commit-msg"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let out = commit(&ctx, &["-q", "-m", "no ticket"]);
+    assert!(!out.status.success(), "{}", show(&out));
+    let out = commit(&ctx, &["-q", "-m", "JIRA-1 fix"]);
+    assert!(out.status.success(), "{}", show(&out));
+}
