@@ -7,4 +7,5 @@ mod common;
 mod cli;
 mod config;
 mod git_layer;
+mod guard_rails;
 mod hooks;
