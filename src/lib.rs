@@ -7,8 +7,10 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod drift;
 pub mod error;
 pub mod exit;
 pub mod git;
 pub mod printer;
 pub mod project;
+pub mod tools;

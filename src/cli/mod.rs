@@ -51,6 +51,8 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// List the paths a hook would check (staged by default).
     Files(commands::files::FilesArgs),
+    /// Compare installed tool versions with the declared ones.
+    Drift(commands::drift::DriftArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -100,6 +102,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Init(args) => commands::init::run(ctx, &args),
         Command::Config(cmd) => commands::config::run(ctx, cmd),
         Command::Files(args) => commands::files::run(ctx, &args),
+        Command::Drift(args) => commands::drift::run(ctx, &args),
     }
 }
 

@@ -3,5 +3,6 @@
 //! exit status.
 
 pub mod config;
+pub mod drift;
 pub mod files;
 pub mod init;
