@@ -108,9 +108,18 @@ fn rustup(tool: &DeclaredTool) -> Remedy {
 
 fn uv_plan(uv: &Path, python: &[&DeclaredTool]) -> Vec<Remedy> {
     let mut out = Vec::new();
-    let mut groups: Vec<&GroupRef> = python.iter().flat_map(|t| t.groups.iter()).collect();
+    // One extra or group per tool is enough: a tool listed in several
+    // (a group and the group that includes it) is covered once.
+    let mut groups: Vec<&GroupRef> = Vec::new();
+    for tool in python {
+        if tool.groups.iter().any(|g| groups.contains(&g)) {
+            continue;
+        }
+        if let Some(first) = tool.groups.iter().next() {
+            groups.push(first);
+        }
+    }
     groups.sort();
-    groups.dedup();
     let synced: Vec<String> = python
         .iter()
         .filter(|t| !t.groups.is_empty())
@@ -268,18 +277,25 @@ mod tests {
             "mypy",
             ">=1.18",
             ToolKind::Python,
+            &[GroupRef::Group("lint".into())],
+        );
+        let both = tool(
+            "pytest",
+            "*",
+            ToolKind::Python,
             &[
                 GroupRef::Group("lint".into()),
                 GroupRef::Extra("dev".into()),
             ],
         );
         let c = tool("black", "25.9.0", ToolKind::Python, &[]);
-        let plan = uv_plan(Path::new("/usr/bin/uv"), &[&a, &b, &c]);
+        let plan = uv_plan(Path::new("/usr/bin/uv"), &[&a, &b, &both, &c]);
         assert_eq!(
             plan[0].display(),
             "uv sync --inexact --extra dev --group lint"
         );
-        assert_eq!(plan[0].tools, ["ruff", "mypy"]);
+        assert_eq!(plan[0].tools, ["ruff", "mypy", "pytest"]);
+        assert_eq!(plan[0].program, Path::new("/usr/bin/uv"));
         assert_eq!(
             plan[1].display(),
             "uv pip install --upgrade 'black~=25.9.0'"
