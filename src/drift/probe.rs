@@ -140,29 +140,46 @@ pub struct Probe {
     pub command: Vec<String>,
 }
 
-/// Run the probes of all tools in parallel (one thread each; the probes
-/// are short and mostly wait on their child).
+/// Run the probes of all tools in parallel: a few workers per core (the
+/// probes mostly wait on their child), each taking the next tool, results
+/// in the tools' order.
 pub fn probe_all(root: &Path, tools: &[DeclaredTool], timeout: Duration) -> Vec<Probe> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = (cores * 4).clamp(4, 32).min(tools.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Probe>>> = Mutex::new(vec![None; tools.len()]);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = tools
-            .iter()
-            .map(|tool| scope.spawn(move || probe(root, tool, timeout)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(tools)
-            .map(|(h, tool)| {
-                h.join().unwrap_or_else(|_| Probe {
-                    outcome: Outcome::Failed {
-                        short: "probe crashed".to_string(),
-                        detail: format!("the probe for {} panicked", tool.name),
-                        exit_code: None,
-                    },
-                    command: Vec::new(),
-                })
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(tool) = tools.get(i) else { break };
+                    let p = probe(root, tool, timeout);
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(p);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results
+        .into_iter()
+        .zip(tools)
+        .map(|(p, tool)| {
+            p.unwrap_or_else(|| Probe {
+                outcome: Outcome::Failed {
+                    short: "probe crashed".to_string(),
+                    detail: format!("the probe for {} did not complete", tool.name),
+                    exit_code: None,
+                },
+                command: Vec::new(),
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// Probe one tool: its command, then (for a Python distribution with no
