@@ -93,7 +93,8 @@ fn print_text(ctx: &Context, report: &DriftReport) -> anyhow::Result<()> {
     if report.tools.is_empty() {
         return Ok(());
     }
-    ctx.printer.out(&drift::render_text(report))?;
+    ctx.printer
+        .out(&drift::render_text(report, ctx.printer.stdout_color()))?;
     for row in &report.tools {
         ctx.printer
             .verbose(&format!("{}: probe: {}", row.name, row.probe.join(" ")));

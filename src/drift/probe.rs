@@ -189,7 +189,17 @@ pub fn probe(root: &Path, tool: &DeclaredTool, timeout: Duration) -> Probe {
         Some(cmd) => cmd.clone(),
         None => vec![tool.name.clone(), "--version".to_string()],
     };
-    let (program, args) = argv.split_first().expect("probe argv is never empty");
+    let Some((program, args)) = argv.split_first() else {
+        // The configuration rejects an empty `command`; stay total anyway.
+        return Probe {
+            outcome: Outcome::Failed {
+                short: "no command".to_string(),
+                detail: format!("the probe command of {} is empty", tool.name),
+                exit_code: None,
+            },
+            command: Vec::new(),
+        };
+    };
     let resolved = match tool.kind {
         ToolKind::Python => tools::resolve(root, program),
         ToolKind::Rust => tools::resolve_on_path(program),

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::remediate::{Ran, Remedy};
@@ -131,22 +131,37 @@ const SEED_STYLE: &str = "││━─┡━╇┩│    ┳┴┏┓└┘";
 /// │ ruff │ 0.14.0   │ 0.14.5 │ OK     │
 /// └──────┴──────────┴────────┴────────┘
 /// ```
-pub fn render_table(report: &DriftReport) -> String {
+///
+/// `color` paints the Status column (green OK, yellow Drift, red Missing
+/// and Error); the caller decides (terminal, `--color`, `NO_COLOR`).
+pub fn render_table(report: &DriftReport, color: bool) -> String {
     let mut table = Table::new();
     table
         .load_preset(SEED_STYLE)
         .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty()
         .set_header(["Tool", "Expected", "Actual", "Status"]);
+    if color {
+        table.enforce_styling();
+    }
     for row in &report.tools {
         let actual = row
             .actual
             .clone()
             .unwrap_or_else(|| row.actual_label.clone());
-        table.add_row([
-            row.name.clone(),
-            row.expected.clone(),
-            actual,
-            row.status.label().to_string(),
+        let mut status = Cell::new(row.status.label());
+        if color {
+            status = status.fg(match row.status {
+                Status::Ok => Color::Green,
+                Status::Drift => Color::Yellow,
+                Status::Missing | Status::Error => Color::Red,
+            });
+        }
+        table.add_row(vec![
+            Cell::new(&row.name),
+            Cell::new(&row.expected),
+            Cell::new(actual),
+            status,
         ]);
     }
     // comfy-table draws header and body with the same verticals; the
@@ -183,8 +198,8 @@ pub fn render_remediation(report: &DriftReport) -> String {
 }
 
 /// The table and the remediation block.
-pub fn render_text(report: &DriftReport) -> String {
-    let mut out = render_table(report);
+pub fn render_text(report: &DriftReport, color: bool) -> String {
+    let mut out = render_table(report, color);
     out.push_str(&render_remediation(report));
     out
 }
