@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod drift;
 pub mod error;
 pub mod exit;
 pub mod git;
@@ -17,3 +18,4 @@ pub mod project;
 pub mod runner;
 pub mod runner_builtins;
 pub mod steps;
+pub mod tools;

@@ -15,10 +15,11 @@ use crate::exit::ExitStatus;
 use crate::git::{BString, ByteSlice, HookType, Repo};
 use crate::hooks::scope::{self, Override, RunScope};
 use crate::hooks::{keeper, signals};
+use crate::runner_builtins::ProjectBuiltins;
 use crate::steps::exec::Children;
 use crate::steps::plan::{self, Selection};
 use crate::steps::report::{self, JsonReport, JsonStep};
-use crate::steps::run::{BuiltinOutcome, Builtins, Executor, RunSettings, Status, StepResult};
+use crate::steps::run::{Executor, RunSettings, Status, StepResult};
 use crate::steps::{Step, build};
 
 /// What to run, resolved from the command line and environment.
@@ -50,17 +51,6 @@ pub fn skip_from_env() -> BTreeSet<String> {
         })
         .filter(|s| !s.is_empty())
         .collect()
-}
-
-struct NoBuiltins;
-
-impl Builtins for NoBuiltins {
-    fn cleanup(&self, files: &[BString]) -> BuiltinOutcome {
-        crate::runner_builtins::cleanup(files)
-    }
-    fn drift(&self) -> BuiltinOutcome {
-        crate::runner_builtins::drift()
-    }
 }
 
 /// Run the pipeline and report; returns the exit status.
@@ -118,7 +108,10 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     let executor = Executor {
         settings: &settings,
         repo: repo.as_ref(),
-        builtins: &NoBuiltins,
+        builtins: &ProjectBuiltins {
+            loaded: &loaded,
+            repo: repo.as_ref(),
+        },
         children: &children,
         interrupted: &interrupted,
     };

@@ -56,6 +56,8 @@ pub enum Command {
     Hook(commands::hook::HookCommand),
     /// Run the quality and security pipeline over the project.
     GuardRails(commands::guard_rails::GuardRailsArgs),
+    /// Compare installed tool versions with the declared ones.
+    Drift(commands::drift::DriftArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -107,6 +109,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Files(args) => commands::files::run(ctx, &args),
         Command::Hook(cmd) => commands::hook::run(ctx, cmd),
         Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
+        Command::Drift(args) => commands::drift::run(ctx, &args),
     }
 }
 

@@ -3,6 +3,7 @@
 //! exit status.
 
 pub mod config;
+pub mod drift;
 pub mod files;
 pub mod guard_rails;
 pub mod hook;

@@ -269,7 +269,11 @@ fn toml_error(path: &Path, text: &str, err: &toml::de::Error, key: Option<String
     };
     let message = err.message().trim().to_string();
     let hint = did_you_mean(&message);
-    let key = key.filter(|k| !k.is_empty() && k != ".");
+    // `toml::Spanned` fields (used to keep `[drift.tools]` in file order)
+    // are an implementation detail, not part of the key the user wrote.
+    let key = key
+        .map(|k| k.replace(".$__serde_spanned_private_value", ""))
+        .filter(|k| !k.is_empty() && k != ".");
     ConfigError::Parse(Box::new(ParseError {
         path: path.to_path_buf(),
         line,

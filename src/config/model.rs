@@ -146,9 +146,95 @@ pub enum CleanupHookMode {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DriftConfig {
-    /// Declared tools: `ruff = "0.14.0"` or `mypy = ">=1.18,<2"`.
+    /// Declared tools: `ruff = "0.14.0"`, `mypy = ">=1.18,<2"`, or a table
+    /// `{ version = "...", command = [...], pattern = "...", install = [...] }`.
+    /// When empty, the dev tools of `pyproject.toml` are checked instead.
+    /// Spanned so the table keeps the file's order.
     #[serde(default)]
-    pub tools: BTreeMap<String, String>,
+    pub tools: BTreeMap<String, toml::Spanned<DriftTool>>,
+    /// How long one version probe may run (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Seconds>,
+}
+
+/// One `[drift.tools]` entry: a version string or a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DriftTool {
+    /// `ruff = "0.14.0"` (a pin) or `mypy = ">=1.18,<2"` (a specifier).
+    Version(String),
+    /// `ruff = { version = "0.14.0", command = [...], pattern = "..." }`.
+    Table(DriftToolTable),
+}
+
+impl DriftTool {
+    /// The declared version or specifier text.
+    pub fn version(&self) -> &str {
+        match self {
+            DriftTool::Version(v) => v,
+            DriftTool::Table(t) => &t.version,
+        }
+    }
+}
+
+/// The table form of a `[drift.tools]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftToolTable {
+    /// A pin (`0.14.0`, `==0.14.0`), a PEP 440 specifier, or `*` (any).
+    pub version: String,
+    /// The probe argv (default `[<tool>, "--version"]`); the program is
+    /// resolved like guard-rails tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// A regex whose first capture group is the version in the probe's
+    /// output (default: the first PEP 440 version-looking token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The remediation argv (default: pip/uv, or rustup for rustc/cargo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for DriftTool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DriftTool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a version string or a table with `version`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DriftTool, E> {
+                crate::drift::declared::parse_expectation(v).map_err(E::custom)?;
+                Ok(DriftTool::Version(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DriftTool, A::Error> {
+                use serde::de::Error;
+                let table =
+                    DriftToolTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                crate::drift::declared::parse_expectation(&table.version)
+                    .map_err(A::Error::custom)?;
+                if let Some(command) = &table.command
+                    && command.first().is_none_or(|p| p.trim().is_empty())
+                {
+                    return Err(A::Error::custom("`command` needs a program"));
+                }
+                if let Some(install) = &table.install
+                    && install.first().is_none_or(|p| p.trim().is_empty())
+                {
+                    return Err(A::Error::custom("`install` needs a program"));
+                }
+                if let Some(pattern) = &table.pattern {
+                    crate::drift::probe::compile_pattern(pattern).map_err(A::Error::custom)?;
+                }
+                Ok(DriftTool::Table(table))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[release]`.

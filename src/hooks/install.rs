@@ -182,6 +182,8 @@ mod tests {
         )));
         assert!(text.contains(r"installed_bin='/opt/it'\''s here/hephaestus'"));
         assert!(text.contains("hook_type='pre-push'"));
-        assert!(!text.contains('@'), "every placeholder is filled");
+        for placeholder in ["@HOOK_TYPE@", "@VERSION@", "@HEPHAESTUS_BIN@"] {
+            assert!(!text.contains(placeholder), "{placeholder} is filled");
+        }
     }
 }

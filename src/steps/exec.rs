@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -192,53 +192,4 @@ pub fn run(inv: &Invocation, children: &Children) -> Outcome {
         }
     };
     done(exit, output)
-}
-
-/// How a tool's name turns into something to execute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved {
-    /// Run through `uv run <tool>` (the project has `uv.lock`, uv is
-    /// installed).
-    Uv { uv: PathBuf },
-    /// An executable path (`.venv/bin/<tool>` or found on PATH).
-    Path(PathBuf),
-    /// Not found anywhere.
-    Missing,
-}
-
-/// Resolve `program` as guard-rails does: `uv run` when `uv.lock` exists
-/// and uv is installed, else `<root>/.venv/bin`, else PATH. A program
-/// given with a path is used as is.
-pub fn resolve_program(root: &Path, program: &str) -> Resolved {
-    if program.contains('/') {
-        let p = root.join(program);
-        return if p.exists() {
-            Resolved::Path(p)
-        } else {
-            Resolved::Missing
-        };
-    }
-    let venv = root.join(".venv").join("bin").join(program);
-    if root.join("uv.lock").is_file()
-        && let Ok(uv) = which::which("uv")
-        && program != "uv"
-        && !is_system_tool(program)
-    {
-        return Resolved::Uv { uv };
-    }
-    if venv.is_file() {
-        return Resolved::Path(venv);
-    }
-    match which::which(program) {
-        Ok(p) => Resolved::Path(p),
-        Err(_) => Resolved::Missing,
-    }
-}
-
-/// Programs that are never Python project tools (no `uv run` for them).
-fn is_system_tool(program: &str) -> bool {
-    matches!(
-        program,
-        "cargo" | "sh" | "bash" | "git" | "rustup" | "true" | "false"
-    )
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::git::{BString, Repo, bytes_to_os};
 
-use super::exec::{self, Children, Exit, Invocation, Resolved};
+use super::exec::{self, Children, Exit, Invocation};
 use super::plan::{Plan, Planned, SkipReason};
 use super::{Action, Scope};
 
@@ -27,7 +27,7 @@ pub struct BuiltinOutcome {
 }
 
 /// In-process steps (scoped cleanup, drift), provided by the command layer.
-pub trait Builtins: Sync {
+pub trait Builtins {
     fn cleanup(&self, files: &[BString]) -> BuiltinOutcome;
     fn drift(&self) -> BuiltinOutcome;
 }
@@ -282,15 +282,14 @@ impl Executor<'_> {
                 vec!["-c".into(), script.into(), "hephaestus-step".into()],
             )
         } else {
-            match exec::resolve_program(&self.settings.root, first) {
-                Resolved::Path(path) => (path, rest.iter().map(OsString::from).collect()),
-                Resolved::Uv { uv } => {
-                    let mut args: Vec<OsString> = vec!["run".into(), first.into()];
-                    args.extend(rest.iter().map(OsString::from));
-                    (uv, args)
-                }
-                Resolved::Missing => return Err(Box::new(self.missing(p, first))),
+            let resolved = crate::tools::resolve(&self.settings.root, first);
+            if !resolved.is_found() {
+                return Err(Box::new(self.missing(p, first)));
             }
+            let mut argv = resolved.argv();
+            let program = PathBuf::from(argv.remove(0));
+            argv.extend(rest.iter().map(OsString::from));
+            (program, argv)
         };
         if *shell {
             fixed.extend(rest.iter().map(OsString::from));

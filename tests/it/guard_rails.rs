@@ -8,11 +8,16 @@ use std::time::{Duration, Instant};
 use crate::common::{TestContext, show, stderr, stdout};
 
 fn config(ctx: &TestContext, body: &str) {
-    ctx.write("hephaestus.toml", format!("[guard-rails]\npresets = []\n\n{body}"));
+    ctx.write(
+        "hephaestus.toml",
+        format!("[guard-rails]\npresets = []\n\n{body}"),
+    );
 }
 
 fn step(name: &str, script: &str, extra: &str) -> String {
-    format!("[[guard-rails.steps]]\nname = \"{name}\"\nrun = [\"sh\", \"-c\", '''{script}''', \"step\"]\n{extra}\n")
+    format!(
+        "[[guard-rails.steps]]\nname = \"{name}\"\nrun = [\"sh\", \"-c\", '''{script}''', \"step\"]\n{extra}\n"
+    )
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
@@ -24,7 +29,12 @@ fn steps_report_in_order_and_failure_names_step_position_and_exit_code() {
     let ctx = TestContext::new();
     config(
         &ctx,
-        &[step("first", "exit 0", ""), step("second", "echo broken >&2; exit 4", ""), step("third", "exit 0", "")].concat(),
+        &[
+            step("first", "exit 0", ""),
+            step("second", "echo broken >&2; exit 4", ""),
+            step("third", "exit 0", ""),
+        ]
+        .concat(),
     );
     ctx.write("a.py", "x\n");
     ctx.commit_all("base");
@@ -36,14 +46,28 @@ fn steps_report_in_order_and_failure_names_step_position_and_exit_code() {
     let third = text.find("third").unwrap();
     assert!(first < second && second < third, "{text}");
     assert!(text.contains("Failed"), "{text}");
-    assert!(text.contains("    broken"), "failed output is shown indented: {text}");
-    assert!(stderr(&out).contains("guard-rails failed at step 2/3: second (exit 4)"), "{}", show(&out));
+    assert!(
+        text.contains("    broken"),
+        "failed output is shown indented: {text}"
+    );
+    assert!(
+        stderr(&out).contains("guard-rails failed at step 2/3: second (exit 4)"),
+        "{}",
+        show(&out)
+    );
 }
 
 #[test]
 fn fail_fast_stops_after_the_first_failing_step() {
     let ctx = TestContext::new();
-    config(&ctx, &[step("bad", "exit 1", "fix = true"), step("later", "touch ../later-ran", "")].concat());
+    config(
+        &ctx,
+        &[
+            step("bad", "exit 1", "fix = true"),
+            step("later", "touch ../later-ran", ""),
+        ]
+        .concat(),
+    );
     ctx.commit_all("base");
     let out = ctx.run(["guard-rails", "--fail-fast"]);
     assert_eq!(out.status.code(), Some(1));
@@ -58,12 +82,25 @@ fn read_only_steps_run_in_parallel_and_fixers_alone() {
     let ctx = TestContext::new();
     // Each waits for the other's marker: only parallel execution passes.
     let wait = |mine: &str, theirs: &str| {
-        format!("touch ../{mine}; i=0; while [ ! -e ../{theirs} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.05; done")
+        format!(
+            "touch ../{mine}; i=0; while [ ! -e ../{theirs} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.05; done"
+        )
     };
-    config(&ctx, &[step("left", &wait("l", "r"), ""), step("right", &wait("r", "l"), "")].concat());
+    config(
+        &ctx,
+        &[
+            step("left", &wait("l", "r"), ""),
+            step("right", &wait("r", "l"), ""),
+        ]
+        .concat(),
+    );
     ctx.commit_all("base");
     let out = ctx.run(["guard-rails"]);
-    assert!(out.status.success(), "steps ran in parallel: {}", show(&out));
+    assert!(
+        out.status.success(),
+        "steps ran in parallel: {}",
+        show(&out)
+    );
 
     // A fixer never overlaps another step.
     let ctx = TestContext::new();
@@ -71,7 +108,11 @@ fn read_only_steps_run_in_parallel_and_fixers_alone() {
         &ctx,
         &[
             step("a", "touch ../a-start; sleep 0.3; touch ../a-end", ""),
-            step("fixer", "test -e ../a-end && test ! -e ../c-start || exit 5", "fix = true"),
+            step(
+                "fixer",
+                "test -e ../a-end && test ! -e ../c-start || exit 5",
+                "fix = true",
+            ),
             step("c", "touch ../c-start", ""),
         ]
         .concat(),
@@ -84,29 +125,65 @@ fn read_only_steps_run_in_parallel_and_fixers_alone() {
 #[test]
 fn timeout_kills_the_step_and_its_children() {
     let ctx = TestContext::new();
-    config(&ctx, &step("hang", "sleep 60 & echo $! > ../child.pid; wait", "timeout = 1"));
+    config(
+        &ctx,
+        &step(
+            "hang",
+            "sleep 60 & echo $! > ../child.pid; wait",
+            "timeout = 1",
+        ),
+    );
     ctx.commit_all("base");
     let start = Instant::now();
     let out = ctx.run(["guard-rails", "--format", "json"]);
-    assert!(start.elapsed() < Duration::from_secs(30), "the timeout fired");
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "the timeout fired"
+    );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let doc = json(&out);
     assert_eq!(doc["steps"][0]["status"], "failed");
-    assert!(doc["steps"][0]["message"].as_str().unwrap().contains("timed out"), "{doc}");
-    let pid: i32 = std::fs::read_to_string(ctx.base.join("child.pid")).unwrap().trim().parse().unwrap();
+    assert!(
+        doc["steps"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{doc}"
+    );
+    let pid: i32 = std::fs::read_to_string(ctx.base.join("child.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     // Gone, or a zombie waiting for a reaper (the container's init may not reap).
     let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let running = state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
-    assert!(!running, "the step's child process was killed with its group: {state}");
+    let running = state
+        .rsplit(')')
+        .next()
+        .is_some_and(|rest| !rest.trim_start().starts_with('Z'));
+    assert!(
+        !running,
+        "the step's child process was killed with its group: {state}"
+    );
 }
 
 #[test]
 fn ten_thousand_files_are_batched_and_all_passed() {
     let ctx = TestContext::new();
-    config(&ctx, &step("count", "printf '%s\\n' \"$@\" >> ../args.txt; echo batch >> ../batches.txt", "files = [\"*.txt\"]"));
+    config(
+        &ctx,
+        &step(
+            "count",
+            "printf '%s\\n' \"$@\" >> ../args.txt; echo batch >> ../batches.txt",
+            "files = [\"*.txt\"]",
+        ),
+    );
     for i in 0..10_000 {
-        ctx.write(format!("d{:03}/some-longer-file-name-{i:05}.txt", i / 100), "x");
+        ctx.write(
+            format!("d{:03}/some-longer-file-name-{i:05}.txt", i / 100),
+            "x",
+        );
     }
     ctx.commit_all("many");
     let out = ctx.run(["guard-rails"]);
@@ -117,7 +194,10 @@ fn ten_thousand_files_are_batched_and_all_passed() {
     seen.dedup();
     assert_eq!(seen.len(), 10_000, "every file exactly once");
     assert_eq!(args.lines().count(), 10_000);
-    let batches = std::fs::read_to_string(ctx.base.join("batches.txt")).unwrap().lines().count();
+    let batches = std::fs::read_to_string(ctx.base.join("batches.txt"))
+        .unwrap()
+        .lines()
+        .count();
     assert!(batches > 1, "split into several command lines");
 }
 
@@ -127,8 +207,16 @@ fn globs_exclude_scope_and_skips() {
     config(
         &ctx,
         &[
-            step("py", "printf '%s\\n' \"$@\" > ../py.txt", "files = [\"*.py\"]\nexclude = [\"vendor\"]"),
-            step("proj", "echo \"$#\" > ../proj.txt", "files = [\"*.py\"]\nscope = \"project\""),
+            step(
+                "py",
+                "printf '%s\\n' \"$@\" > ../py.txt",
+                "files = [\"*.py\"]\nexclude = [\"vendor\"]",
+            ),
+            step(
+                "proj",
+                "echo \"$#\" > ../proj.txt",
+                "files = [\"*.py\"]\nscope = \"project\"",
+            ),
             step("skipme", "exit 1", ""),
             step("rs", "exit 1", "files = [\"*.rs\"]"),
         ]
@@ -138,10 +226,24 @@ fn globs_exclude_scope_and_skips() {
     ctx.write("pkg/b.py", "b\n");
     ctx.write("vendor/c.py", "c\n");
     ctx.commit_all("base");
-    let out = ctx.heph().env("SKIP", "skipme").args(["guard-rails", "--format", "json"]).output().unwrap();
+    let out = ctx
+        .heph()
+        .env("SKIP", "skipme")
+        .args(["guard-rails", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(std::fs::read_to_string(ctx.base.join("py.txt")).unwrap(), "a.py\npkg/b.py\n");
-    assert_eq!(std::fs::read_to_string(ctx.base.join("proj.txt")).unwrap().trim(), "0", "project steps get no files");
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("py.txt")).unwrap(),
+        "a.py\npkg/b.py\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("proj.txt"))
+            .unwrap()
+            .trim(),
+        "0",
+        "project steps get no files"
+    );
     let doc = json(&out);
     assert_eq!(doc["steps"][2]["status"], "skipped");
     assert_eq!(doc["steps"][3]["skip_reason"], "no files");
@@ -154,17 +256,31 @@ fn globs_exclude_scope_and_skips() {
 #[test]
 fn missing_tool_names_the_tool() {
     let ctx = TestContext::new();
-    config(&ctx, "[[guard-rails.steps]]\nname = \"lint\"\nrun = [\"definitely-not-installed-tool\", \"--check\"]\n");
+    config(
+        &ctx,
+        "[[guard-rails.steps]]\nname = \"lint\"\nrun = [\"definitely-not-installed-tool\", \"--check\"]\n",
+    );
     ctx.commit_all("base");
     let out = ctx.run(["guard-rails"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(stdout(&out).contains("definitely-not-installed-tool is not installed"), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("definitely-not-installed-tool is not installed"),
+        "{}",
+        show(&out)
+    );
 }
 
 #[test]
 fn hook_run_modes_all_files_files_range_and_json() {
     let ctx = TestContext::new();
-    config(&ctx, &step("rec", "printf '%s\\n' \"$@\" > ../rec.txt; env | grep -E '^(HEPHAESTUS|PRE_COMMIT)' | sort > ../env.txt", ""));
+    config(
+        &ctx,
+        &step(
+            "rec",
+            "printf '%s\\n' \"$@\" > ../rec.txt; env | grep -E '^(HEPHAESTUS|PRE_COMMIT)' | sort > ../env.txt",
+            "",
+        ),
+    );
     ctx.write("a.txt", "a\n");
     ctx.commit_all("one");
     ctx.write("b.txt", "b\n");
@@ -176,13 +292,36 @@ fn hook_run_modes_all_files_files_range_and_json() {
     let out = ctx.run(["hook", "run", "pre-commit", "--files", "b.txt"]);
     assert!(out.status.success());
     assert_eq!(rec(), "b.txt\n");
-    let out = ctx.run(["hook", "run", "pre-push", "--from-ref", "HEAD~1", "--to-ref", "HEAD"]);
+    let out = ctx.run([
+        "hook",
+        "run",
+        "pre-push",
+        "--from-ref",
+        "HEAD~1",
+        "--to-ref",
+        "HEAD",
+    ]);
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(rec(), "b.txt\n");
     let env = std::fs::read_to_string(ctx.base.join("env.txt")).unwrap();
-    assert!(env.contains("HEPHAESTUS=1\n") && env.contains("HEPHAESTUS_HOOK=pre-push\n") && env.contains("PRE_COMMIT=1\n"), "{env}");
-    assert!(env.contains("PRE_COMMIT_FROM_REF=HEAD~1\n") && env.contains("PRE_COMMIT_TO_REF=HEAD\n"), "{env}");
-    let out = ctx.run(["hook", "run", "pre-commit", "--last-commit", "--format", "json"]);
+    assert!(
+        env.contains("HEPHAESTUS=1\n")
+            && env.contains("HEPHAESTUS_HOOK=pre-push\n")
+            && env.contains("PRE_COMMIT=1\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("PRE_COMMIT_FROM_REF=HEAD~1\n") && env.contains("PRE_COMMIT_TO_REF=HEAD\n"),
+        "{env}"
+    );
+    let out = ctx.run([
+        "hook",
+        "run",
+        "pre-commit",
+        "--last-commit",
+        "--format",
+        "json",
+    ]);
     let doc = json(&out);
     assert_eq!(doc["mode"], "last-commit");
     assert_eq!(doc["steps"][0]["files"], serde_json::json!(["b.txt"]));
@@ -203,29 +342,66 @@ fn python_preset_with_real_tools_passes_clean_code_and_fails_defects() {
     };
     let ctx = TestContext::new();
     std::os::unix::fs::symlink(&venv, ctx.root.join(".venv")).unwrap();
-    ctx.write(".gitignore", ".venv\n.coverage\n__pycache__/\n.mypy_cache/\n.ruff_cache/\n.pytest_cache/\n");
+    ctx.write(
+        ".gitignore",
+        ".venv\n.coverage\n__pycache__/\n.mypy_cache/\n.ruff_cache/\n.pytest_cache/\n",
+    );
     ctx.write("pyproject.toml", "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n\n[tool.hephaestus.guard-rails]\npresets = [\"python\"]\n");
-    ctx.write("demo.py", "def add(a: int, b: int) -> int:\n    return a + b\n");
-    ctx.write("test_demo.py", "from demo import add\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n");
+    ctx.write(
+        "demo.py",
+        "def add(a: int, b: int) -> int:\n    return a + b\n",
+    );
+    ctx.write(
+        "test_demo.py",
+        "from demo import add\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n",
+    );
     ctx.commit_all("clean");
     let out = ctx.run(["guard-rails", "--skip", "pip-audit", "--format", "json"]);
     assert!(out.status.success(), "clean project passes: {}", show(&out));
     let doc = json(&out);
-    let names: Vec<&str> = doc["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["cleanup", "ruff check", "ruff format", "mypy", "pytest", "pip-audit"]);
+    let names: Vec<&str> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "cleanup",
+            "ruff check",
+            "ruff format",
+            "mypy",
+            "pytest",
+            "pip-audit"
+        ]
+    );
 
     // lint defect
-    ctx.write("demo.py", "import os\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n");
+    ctx.write(
+        "demo.py",
+        "import os\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n",
+    );
     let out = ctx.run(["guard-rails", "--step", "ruff check"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(stdout(&out).contains("F401"), "{}", show(&out));
     // type defect
-    ctx.write("demo.py", "def add(a: int, b: int) -> int:\n    return 'x'\n");
+    ctx.write(
+        "demo.py",
+        "def add(a: int, b: int) -> int:\n    return 'x'\n",
+    );
     let out = ctx.run(["guard-rails", "--step", "mypy"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(stderr(&out).contains("failed at step 1/1: mypy (exit 1)"), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("failed at step 1/1: mypy (exit 1)"),
+        "{}",
+        show(&out)
+    );
     // test defect
-    ctx.write("demo.py", "def add(a: int, b: int) -> int:\n    return a - b\n");
+    ctx.write(
+        "demo.py",
+        "def add(a: int, b: int) -> int:\n    return a - b\n",
+    );
     let out = ctx.run(["guard-rails", "--step", "pytest"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     // format defect: the formatter rewrites and the run fails, --no-format skips it
@@ -234,30 +410,64 @@ fn python_preset_with_real_tools_passes_clean_code_and_fails_defects() {
     assert!(out.status.success(), "{}", show(&out));
     let out = ctx.run(["guard-rails", "--step", "ruff format"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(stdout(&out).contains("files were modified by this step"), "{}", show(&out));
-    assert_eq!(ctx.read("demo.py"), b"def add(a: int, b: int) -> int:\n    return a + b\n");
+    assert!(
+        stdout(&out).contains("files were modified by this step"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        ctx.read("demo.py"),
+        b"def add(a: int, b: int) -> int:\n    return a + b\n"
+    );
 }
 
 #[test]
 fn rust_preset_with_real_tools_passes_clean_code_and_fails_defects() {
-    if std::process::Command::new("cargo").arg("clippy").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if std::process::Command::new("cargo")
+        .arg("clippy")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         skipped("rust_preset_with_real_tools: cargo clippy is not installed");
         return;
     }
     let ctx = TestContext::new();
     ctx.write(".gitignore", "target\n");
-    ctx.write("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n");
+    ctx.write(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+    );
     ctx.write("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n");
     ctx.commit_all("clean");
     let target = ctx.base.join("target");
-    let run = |args: &[&str]| ctx.heph().env("CARGO_TARGET_DIR", &target).args(args).output().unwrap();
+    let run = |args: &[&str]| {
+        ctx.heph()
+            .env("CARGO_TARGET_DIR", &target)
+            .args(args)
+            .output()
+            .unwrap()
+    };
     let out = run(&["guard-rails", "--format", "json"]);
     assert!(out.status.success(), "clean crate passes: {}", show(&out));
     let doc = json(&out);
-    let audit = doc["steps"].as_array().unwrap().iter().find(|s| s["name"] == "cargo audit").unwrap().clone();
-    assert!(audit["status"] == "notice" || audit["status"] == "passed", "{audit}");
+    let audit = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "cargo audit")
+        .unwrap()
+        .clone();
+    assert!(
+        audit["status"] == "notice" || audit["status"] == "passed",
+        "{audit}"
+    );
 
-    ctx.write("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 {\n    let unused = 1;\n    a + b\n}\n");
+    ctx.write(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    let unused = 1;\n    a + b\n}\n",
+    );
     let out = run(&["guard-rails", "--step", "cargo clippy"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     ctx.write("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 { a+b }\n");

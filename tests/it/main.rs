@@ -6,6 +6,7 @@ mod common;
 
 mod cli;
 mod config;
+mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;

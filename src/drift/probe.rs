@@ -1,0 +1,495 @@
+//! Asking a tool its version: run `<tool> --version` (resolved like a
+//! guard-rails tool), with a timeout, and find the version in whatever it
+//! printed.
+//!
+//! A probe never hangs the check: the child runs in its own process group
+//! and the whole group is killed when the timeout fires (a wrapper script
+//! that forks `sleep` cannot keep the pipes open). Output is read from both
+//! streams (some tools print their version on stderr), capped at 64 KiB.
+//! A non-zero exit status does not discard a version that was printed:
+//! the version is what is installed, and some tools exit 1 on `--version`;
+//! the exit code is kept in the report. "Not installed" is a program that
+//! cannot be spawned, a shell's 127, `uv run` failing to spawn it, or
+//! rustup saying the toolchain is not installed.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use pep440_rs::Version;
+use regex::Regex;
+
+use super::declared::{DeclaredTool, ToolKind};
+use crate::tools::{self, Via};
+
+/// The most output kept from one stream.
+const OUTPUT_CAP: usize = 64 * 1024;
+
+/// The first PEP 440-looking version in a banner: `0.14.5`, `1.18.2`,
+/// `2.1.0+cu121`, `1.96.0-beta.3`, `v2.0.0rc1`.
+static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^0-9a-z.])v?((?:\d+!)?\d+(?:\.\d+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|rev|r|dev)[-_.]?\d*)*(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)",
+    )
+    .expect("static regex")
+});
+
+/// The numeric core of a version (`1.97.0` of `1.97.0-nightly`).
+static CORE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)+").expect("static regex"));
+
+/// Compile a user's `pattern`: a regex with at least one capture group.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    let re = Regex::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
+    if re.captures_len() < 2 {
+        return Err(format!(
+            "the pattern `{pattern}` needs a capture group around the version, like `version (\\S+)`"
+        ));
+    }
+    Ok(re)
+}
+
+/// A version found in a probe's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub version: Version,
+    /// The version as printed (`1.96.0-beta.3`).
+    pub text: String,
+    /// The whitespace-separated word around it (`1.97.0-nightly`), which
+    /// carries a Rust channel.
+    pub word: String,
+}
+
+/// Find the version in `output` with the tool's pattern, or the default
+/// scan.
+pub fn find_version(output: &str, pattern: Option<&Regex>) -> Option<Found> {
+    match pattern {
+        Some(re) => {
+            let caps = re.captures(output)?;
+            let m = caps.get(1).or_else(|| caps.get(0))?;
+            let version = parse_lenient(m.as_str())
+                .or_else(|| find_version(m.as_str(), None).map(|f| f.version))?;
+            Some(Found {
+                version,
+                text: m.as_str().trim().to_string(),
+                word: word_around(output, m.start(), m.end()),
+            })
+        }
+        None => VERSION.captures_iter(output).find_map(|caps| {
+            let m = caps.get(1)?;
+            let version = parse_lenient(m.as_str())?;
+            Some(Found {
+                version,
+                text: m.as_str().to_string(),
+                word: word_around(output, m.start(), m.end()),
+            })
+        }),
+    }
+}
+
+/// PEP 440 parse, falling back to the numeric core.
+fn parse_lenient(text: &str) -> Option<Version> {
+    let t = text.trim();
+    Version::from_str(t).ok().or_else(|| {
+        CORE.find(t)
+            .and_then(|m| Version::from_str(m.as_str()).ok())
+    })
+}
+
+fn word_around(text: &str, start: usize, end: usize) -> String {
+    let begin = text[..start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |i| i + 1);
+    let finish = text[end..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| end + i);
+    text[begin..finish].to_string()
+}
+
+/// What a probe found out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A version was printed (whatever the exit status).
+    Found {
+        found: Found,
+        exit_code: Option<i32>,
+        /// `command` (the tool's own output) or `metadata` (the Python
+        /// package metadata, for distributions without that command).
+        source: &'static str,
+    },
+    /// The program is not installed.
+    NotFound { detail: String },
+    /// It ran but gave no version, or timed out.
+    Failed {
+        /// Short, for the table: "timed out", "no version in output".
+        short: String,
+        detail: String,
+        exit_code: Option<i32>,
+    },
+}
+
+/// One probe's result and the command that produced it.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub outcome: Outcome,
+    /// The probe command as shown to the user.
+    pub command: Vec<String>,
+}
+
+/// Run the probes of all tools in parallel: a few workers per core (the
+/// probes mostly wait on their child), each taking the next tool, results
+/// in the tools' order.
+pub fn probe_all(root: &Path, tools: &[DeclaredTool], timeout: Duration) -> Vec<Probe> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = (cores * 4).clamp(4, 32).min(tools.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Probe>>> = Mutex::new(vec![None; tools.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(tool) = tools.get(i) else { break };
+                    let p = probe(root, tool, timeout);
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(p);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results
+        .into_iter()
+        .zip(tools)
+        .map(|(p, tool)| {
+            p.unwrap_or_else(|| Probe {
+                outcome: Outcome::Failed {
+                    short: "probe crashed".to_string(),
+                    detail: format!("the probe for {} did not complete", tool.name),
+                    exit_code: None,
+                },
+                command: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Probe one tool: its command, then (for a Python distribution with no
+/// such command) the package metadata.
+pub fn probe(root: &Path, tool: &DeclaredTool, timeout: Duration) -> Probe {
+    let argv: Vec<String> = match &tool.command {
+        Some(cmd) => cmd.clone(),
+        None => vec![tool.name.clone(), "--version".to_string()],
+    };
+    let Some((program, args)) = argv.split_first() else {
+        // The configuration rejects an empty `command`; stay total anyway.
+        return Probe {
+            outcome: Outcome::Failed {
+                short: "no command".to_string(),
+                detail: format!("the probe command of {} is empty", tool.name),
+                exit_code: None,
+            },
+            command: Vec::new(),
+        };
+    };
+    let resolved = match tool.kind {
+        ToolKind::Python => tools::resolve(root, program),
+        ToolKind::Rust => tools::resolve_on_path(program),
+    };
+    let via_uv = matches!(resolved.via, Via::Uv { .. });
+    let mut full = resolved.argv_with_uv_flags(&["--no-sync"]);
+    full.extend(args.iter().map(OsString::from));
+    let shown = display_argv(&full, root);
+    let mut cmd = tools::command_from(&full, root);
+    if tool.kind == ToolKind::Rust {
+        // A probe must not download a toolchain (rustup ≥ 1.28.1 installs
+        // a missing rust-toolchain.toml channel on first use).
+        cmd.env("RUSTUP_AUTO_INSTALL", "0");
+    }
+    let outcome = interpret(run(cmd, timeout), tool, via_uv, timeout);
+    if matches!(outcome, Outcome::NotFound { .. })
+        && tool.kind == ToolKind::Python
+        && tool.command.is_none()
+        && let Some(probe) = probe_metadata(root, &tool.name, timeout)
+    {
+        return probe;
+    }
+    Probe {
+        outcome,
+        command: shown,
+    }
+}
+
+/// `python -c "importlib.metadata.version(name)"` with the project's
+/// Python, for distributions that have no command of their name
+/// (`types-requests`, `pytest-cov`). `None` when that says nothing useful
+/// (no Python, or the package is not installed either).
+fn probe_metadata(root: &Path, name: &str, timeout: Duration) -> Option<Probe> {
+    const SCRIPT: &str = "import sys\nfrom importlib.metadata import version, PackageNotFoundError\ntry:\n    print(version(sys.argv[1]))\nexcept PackageNotFoundError:\n    sys.exit(3)\n";
+    let python = python_for(root)?;
+    let via_uv = matches!(python.via, Via::Uv { .. });
+    let mut full = python.argv_with_uv_flags(&["--no-sync"]);
+    full.extend(["-c".into(), SCRIPT.into(), name.into()]);
+    let shown = {
+        let mut s = display_argv(&full, root);
+        if let Some(pos) = s.iter().position(|a| a == "-c") {
+            s[pos + 1] = "<importlib.metadata.version>".to_string();
+        }
+        s
+    };
+    let raw = run(tools::command_from(&full, root), timeout).ok()?;
+    if via_uv && raw.exit_code != Some(0) && raw.stdout.trim().is_empty() {
+        return None;
+    }
+    let found = find_version(&raw.stdout, None)?;
+    Some(Probe {
+        outcome: Outcome::Found {
+            found,
+            exit_code: raw.exit_code,
+            source: "metadata",
+        },
+        command: shown,
+    })
+}
+
+/// The Python that owns the project's tools: `uv run python`, the venv's,
+/// or `python`/`python3` on PATH.
+pub fn python_for(root: &Path) -> Option<tools::Resolved> {
+    let r = tools::resolve(root, "python");
+    if r.is_found() {
+        return Some(r);
+    }
+    let r = tools::resolve(root, "python3");
+    r.is_found().then_some(r)
+}
+
+/// Show an argv with paths inside the project made relative to it.
+pub fn display_argv(argv: &[OsString], root: &Path) -> Vec<String> {
+    argv.iter()
+        .map(|a| {
+            let p = Path::new(a);
+            match p.strip_prefix(root) {
+                Ok(rel) if p.is_absolute() => rel.to_string_lossy().into_owned(),
+                _ => a.to_string_lossy().into_owned(),
+            }
+        })
+        .collect()
+}
+
+/// What running a probe produced.
+#[derive(Debug)]
+pub struct RawOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: Option<i32>,
+}
+
+/// Why a probe produced no output.
+#[derive(Debug)]
+pub enum RunError {
+    /// The program does not exist.
+    NotFound(std::io::Error),
+    /// It could not be started for another reason.
+    Spawn(std::io::Error),
+    /// It ran longer than the timeout and was killed.
+    TimedOut { stdout: String, stderr: String },
+}
+
+/// Run `cmd` with no stdin, capturing both streams, killing its process
+/// group when `timeout` passes.
+pub fn run(mut cmd: Command, timeout: Duration) -> Result<RawOutput, RunError> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => RunError::NotFound(e),
+        _ => RunError::Spawn(e),
+    })?;
+    let out_reader = child.stdout.take().map(reader);
+    let err_reader = child.stderr.take().map(reader);
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => break None,
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => break None,
+        }
+    };
+    if status.is_none() {
+        kill_group(&mut child);
+    }
+    let collect = |h: Option<std::thread::JoinHandle<String>>| {
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    let stdout = collect(out_reader);
+    let stderr = collect(err_reader);
+    match status {
+        Some(status) => Ok(RawOutput {
+            stdout,
+            stderr,
+            exit_code: status.code(),
+        }),
+        None => Err(RunError::TimedOut { stdout, stderr }),
+    }
+}
+
+/// Kill the child's whole process group (it leads its own group), then
+/// the child itself, and reap it.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group the
+        // child leads (it was spawned with process_group(0)); no memory is
+        // touched.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn reader<R: Read + Send + 'static>(mut stream: R) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = OUTPUT_CAP.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}
+
+/// Turn a run into an outcome (see the module docs for "not installed").
+fn interpret(
+    result: Result<RawOutput, RunError>,
+    tool: &DeclaredTool,
+    via_uv: bool,
+    timeout: Duration,
+) -> Outcome {
+    let raw = match result {
+        Ok(raw) => raw,
+        Err(RunError::NotFound(e)) => {
+            return Outcome::NotFound {
+                detail: format!("{}: {e}", tool.name),
+            };
+        }
+        Err(RunError::Spawn(e)) => {
+            return Outcome::Failed {
+                short: "cannot run".to_string(),
+                detail: format!("cannot run the probe for {}: {e}", tool.name),
+                exit_code: None,
+            };
+        }
+        Err(RunError::TimedOut { .. }) => {
+            return Outcome::Failed {
+                short: "timed out".to_string(),
+                detail: format!(
+                    "the version probe for {} did not finish within {}s and was killed",
+                    tool.name,
+                    timeout.as_secs_f64()
+                ),
+                exit_code: None,
+            };
+        }
+    };
+    let failed = raw.exit_code != Some(0);
+    let not_installed = failed
+        && (raw.exit_code == Some(127)
+            || (via_uv && raw.stderr.contains("Failed to spawn"))
+            || (tool.kind == ToolKind::Rust && raw.stderr.contains("is not installed")));
+    if not_installed {
+        return Outcome::NotFound {
+            detail: first_line(&raw.stderr),
+        };
+    }
+    let combined = format!("{}\n{}", raw.stdout, raw.stderr);
+    match find_version(&combined, tool.pattern.as_ref()) {
+        Some(found) => Outcome::Found {
+            found,
+            exit_code: raw.exit_code,
+            source: "command",
+        },
+        None => Outcome::Failed {
+            short: "no version".to_string(),
+            detail: format!(
+                "no version in the output of the probe for {}{}: {:?}",
+                tool.name,
+                match raw.exit_code {
+                    Some(0) => String::new(),
+                    Some(c) => format!(" (exit {c})"),
+                    None => " (killed by a signal)".to_string(),
+                },
+                first_line(&combined)
+            ),
+            exit_code: raw.exit_code,
+        },
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    line.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(output: &str) -> Option<String> {
+        find_version(output, None).map(|f| f.version.to_string())
+    }
+
+    #[test]
+    fn banners() {
+        assert_eq!(v("ruff 0.14.5\n").as_deref(), Some("0.14.5"));
+        assert_eq!(v("mypy 1.18.2 (compiled: yes)").as_deref(), Some("1.18.2"));
+        assert_eq!(v("pip-audit 2.9.0").as_deref(), Some("2.9.0"));
+        assert_eq!(
+            v("rustc 1.95.0 (59807616e 2026-04-14)").as_deref(),
+            Some("1.95.0")
+        );
+        assert_eq!(
+            v("black, 25.9.0 (compiled: yes)\nPython (CPython) 3.11.7").as_deref(),
+            Some("25.9.0")
+        );
+        assert_eq!(v("tool v2.0.0rc1").as_deref(), Some("2.0.0rc1"));
+        assert_eq!(v("torch 2.1.0+cu121").as_deref(), Some("2.1.0+cu121"));
+        assert_eq!(v("python3 says nothing").as_deref(), None);
+        assert_eq!(v("os error 2").as_deref(), None);
+        let nightly = find_version("rustc 1.97.0-nightly (abc 2026-05-01)", None).unwrap();
+        assert_eq!(nightly.version.to_string(), "1.97.0");
+        assert_eq!(nightly.word, "1.97.0-nightly");
+        let beta = find_version("cargo 1.96.0-beta.3 (abc)", None).unwrap();
+        assert_eq!(beta.word, "1.96.0-beta.3");
+    }
+
+    #[test]
+    fn custom_pattern_uses_its_group() {
+        let re = compile_pattern(r"version: (\S+)").unwrap();
+        let f = find_version("x 9.9.9\nversion: 1.2.3\n", Some(&re)).unwrap();
+        assert_eq!(f.version.to_string(), "1.2.3");
+        assert!(compile_pattern("no group").is_err());
+        assert!(compile_pattern("(unclosed").is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! The drift report: one row per tool, the remediation plan, and the two
+//! renderings: the seeds' table (Tool / Expected / Actual / Status, heavy
+//! header, UTF-8 borders) followed by the remediation commands, and the
+//! JSON document of `--format json` (schema in docs/drift.md).
+
+use std::path::PathBuf;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+use serde::Serialize;
+
+use super::remediate::{Ran, Remedy};
+use super::status::Status;
+use crate::exit::ExitStatus;
+
+/// The JSON schema version; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One tool's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolRow {
+    pub name: String,
+    /// The Expected column (`0.14.0`, `>=1.18,<2`, `stable`, `any`).
+    pub expected: String,
+    /// `pin`, `range`, `channel` or `any`.
+    pub expected_kind: &'static str,
+    /// Where the expectation was declared.
+    pub declared_in: String,
+    /// The installed version as printed, `null` when missing or unknown.
+    pub actual: Option<String>,
+    pub status: Status,
+    /// Why a tool is Missing or Error, or a note (non-zero exit).
+    pub detail: Option<String>,
+    /// The probe command that ran.
+    pub probe: Vec<String>,
+    /// The probe's exit code (`null` when it did not run to the end).
+    pub exit_code: Option<i32>,
+    /// `command` or `metadata` (where the version was read); `null` when
+    /// no version was found.
+    pub source: Option<&'static str>,
+    /// The Actual column for rows without a version.
+    #[serde(skip)]
+    pub actual_label: String,
+}
+
+/// The result of one drift check.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftReport {
+    pub root: PathBuf,
+    pub tools: Vec<ToolRow>,
+    /// Commands that would fix the Drift and Missing rows.
+    pub remediation: Vec<Remedy>,
+}
+
+/// Rows per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub ok: usize,
+    pub drift: usize,
+    pub missing: usize,
+    pub error: usize,
+}
+
+impl DriftReport {
+    /// Every tool is OK (an empty report is OK).
+    pub fn ok(&self) -> bool {
+        self.tools.iter().all(|t| t.status == Status::Ok)
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for t in &self.tools {
+            match t.status {
+                Status::Ok => c.ok += 1,
+                Status::Drift => c.drift += 1,
+                Status::Missing => c.missing += 1,
+                Status::Error => c.error += 1,
+            }
+        }
+        c
+    }
+
+    /// 0 when every tool is OK, 1 otherwise.
+    pub fn exit_status(&self) -> ExitStatus {
+        if self.ok() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        }
+    }
+
+    /// A one-line summary for stderr.
+    pub fn summary(&self) -> String {
+        let c = self.counts();
+        let total = self.tools.len();
+        if total == 0 {
+            return "no tools declared ([drift.tools], pyproject.toml dev dependencies, rust-toolchain.toml)".to_string();
+        }
+        if self.ok() {
+            return format!("all {total} tools match");
+        }
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (c.drift, "drift"),
+            (c.missing, "missing"),
+            (c.error, "error"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        format!(
+            "{} of {total} tools need attention ({})",
+            total - c.ok,
+            parts.join(", ")
+        )
+    }
+}
+
+/// The seeds' box: heavy top and header, light body, no row separators.
+/// Order: left, right, top, bottom, header left/line/cross/right,
+/// vertical, horizontal, middle cross, left/right/top/bottom joins,
+/// corners.
+const SEED_STYLE: &str = "││━─┡━╇┩│    ┳┴┏┓└┘";
+
+/// The table exactly in the seeds' shape:
+///
+/// ```text
+/// ┏━━━━━━┳━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━┓
+/// ┃ Tool ┃ Expected ┃ Actual ┃ Status ┃
+/// ┡━━━━━━╇━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━┩
+/// │ ruff │ 0.14.0   │ 0.14.5 │ OK     │
+/// └──────┴──────────┴────────┴────────┘
+/// ```
+///
+/// `color` paints the Status column (green OK, yellow Drift, red Missing
+/// and Error); the caller decides (terminal, `--color`, `NO_COLOR`).
+pub fn render_table(report: &DriftReport, color: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(SEED_STYLE)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(["Tool", "Expected", "Actual", "Status"]);
+    if color {
+        table.enforce_styling();
+    }
+    for row in &report.tools {
+        let actual = row
+            .actual
+            .clone()
+            .unwrap_or_else(|| row.actual_label.clone());
+        let mut status = Cell::new(row.status.label());
+        if color {
+            status = status.fg(match row.status {
+                Status::Ok => Color::Green,
+                Status::Drift => Color::Yellow,
+                Status::Missing | Status::Error => Color::Red,
+            });
+        }
+        table.add_row(vec![
+            Cell::new(&row.name),
+            Cell::new(&row.expected),
+            Cell::new(actual),
+            status,
+        ]);
+    }
+    // comfy-table draws header and body with the same verticals; the
+    // seeds' header uses heavy ones, so swap them above the header rule.
+    let mut out = String::new();
+    let mut in_header = true;
+    for line in table.lines() {
+        if line.starts_with('┡') {
+            in_header = false;
+        }
+        if in_header {
+            out.push_str(&line.replace('│', "┃"));
+        } else {
+            out.push_str(&line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The remediation block printed under the table (empty when nothing can
+/// be fixed by a command).
+pub fn render_remediation(report: &DriftReport) -> String {
+    if report.remediation.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nRemediation commands:\n");
+    for r in &report.remediation {
+        out.push_str("  ");
+        out.push_str(&r.display());
+        out.push('\n');
+    }
+    out
+}
+
+/// The table and the remediation block.
+pub fn render_text(report: &DriftReport, color: bool) -> String {
+    let mut out = render_table(report, color);
+    out.push_str(&render_remediation(report));
+    out
+}
+
+/// What `--fix` did: the commands run and the report before them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixRun {
+    pub commands: Vec<Ran>,
+    pub before: Vec<ToolRow>,
+}
+
+/// The `--format json` document (see docs/drift.md).
+pub fn to_json(report: &DriftReport, fix: Option<&FixRun>) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "ok": report.ok(),
+        "root": report.root,
+        "counts": report.counts(),
+        "tools": report.tools,
+        "remediation": report.remediation.iter().map(|r| serde_json::json!({
+            "argv": r.argv,
+            "display": r.display(),
+            "tools": r.tools,
+        })).collect::<Vec<_>>(),
+        "fix": fix,
+    })
+}
