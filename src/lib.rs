@@ -12,3 +12,4 @@ pub mod exit;
 pub mod git;
 pub mod printer;
 pub mod project;
+pub mod release;
