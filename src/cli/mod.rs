@@ -51,6 +51,9 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// List the paths a hook would check (staged by default).
     Files(commands::files::FilesArgs),
+    /// Install or verify release assets (SHA-256 and Sigstore, fail closed).
+    #[command(subcommand)]
+    Release(commands::release::ReleaseCommand),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -100,6 +103,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Init(args) => commands::init::run(ctx, &args),
         Command::Config(cmd) => commands::config::run(ctx, cmd),
         Command::Files(args) => commands::files::run(ctx, &args),
+        Command::Release(cmd) => commands::release::run(ctx, cmd),
     }
 }
 
