@@ -7,3 +7,5 @@ mod common;
 mod cli;
 mod config;
 mod git_layer;
+mod release;
+mod release_server;
