@@ -17,14 +17,13 @@ use crate::exit::ExitStatus;
 use crate::printer::{Printer, Tone, Verbosity};
 use crate::project::Project;
 use crate::release::cache::{Cache, hash_file};
-use crate::release::github::{self, Release};
+use crate::release::fetch;
+use crate::release::github;
 use crate::release::http::{Client, HttpSettings, Notify, Progress, Token};
 use crate::release::install::{self, Installed};
-use crate::release::plan::{self, Patterns, Plan, Platform};
-use crate::release::sanitize::safe_file_name;
-use crate::release::sigstore::{self, IdentityPolicy, SigstoreVerifier};
+use crate::release::plan::{self, Patterns, Platform};
+use crate::release::sigstore::{self, IdentityPolicy};
 use crate::release::verify::{self, Checks, Report};
-use crate::release::{ReleaseError, sigstore::SigstoreError};
 
 const DEFAULT_API_URL: &str = "https://api.github.com";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -497,6 +496,9 @@ impl Progress for Bar {
 struct PrinterNotify<'a>(&'a Printer);
 
 impl Notify for PrinterNotify<'_> {
+    fn status(&self, message: &str) {
+        self.0.status(message);
+    }
     fn retrying(&self, message: &str) {
         self.0.warn(message);
     }
@@ -554,7 +556,15 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     if settings.dry_run {
         return print_install(printer, settings, &output).map(|()| ExitStatus::Success);
     }
-    let fetched = fetch_and_verify(printer, settings, &client, &release, &plan)?;
+    let options = fetch::Options {
+        allow_unsigned: settings.allow_unsigned,
+        require_sigstore: settings.require_sigstore,
+        policy: &settings.policy,
+        trusted_root: settings.trusted_root.as_deref(),
+        cache: &settings.cache,
+    };
+    let bar = Bar::new(printer, &plan.asset.name);
+    let fetched = fetch::fetch_and_verify(&client, &release, &plan, &options, &bar, &notify)?;
     printer.status(&format!(
         "Verified {} ({})",
         plan.asset.name,
@@ -583,135 +593,6 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     output.installed = Some(&installed);
     print_install(printer, settings, &output)?;
     Ok(ExitStatus::Success)
-}
-
-struct Fetched {
-    path: PathBuf,
-    cached: bool,
-    report: Report,
-}
-
-/// Download the sidecars, then the asset (or take it from the cache), run
-/// every check, and only then admit it to the cache.
-fn fetch_and_verify(
-    printer: &Printer,
-    settings: &InstallSettings,
-    client: &Client,
-    release: &Release,
-    plan: &Plan,
-) -> anyhow::Result<Fetched> {
-    let notify = PrinterNotify(printer);
-    let asset = &plan.asset;
-    if plan.manifest.is_none() && !settings.allow_unsigned {
-        return Err(ReleaseError::Release {
-            message: format!(
-                "release {} has no SHA-256 manifest for {}",
-                release.tag_name, asset.name
-            ),
-            hint: Some(
-                "publish SHA256SUMS or <asset>.sha256 (or point --manifest-pattern at it); --allow-unsigned installs without one"
-                    .to_string(),
-            ),
-        }
-        .into());
-    }
-    if plan.bundle.is_none() && settings.require_sigstore {
-        return Err(ReleaseError::Sigstore(SigstoreError::Missing {
-            asset: asset.name.clone(),
-        })
-        .into());
-    }
-    let manifest_text = match &plan.manifest {
-        Some(m) => {
-            let (url, accept) = m.download()?;
-            let bytes = client.get_bytes(url, accept, &notify)?;
-            Some(String::from_utf8(bytes).map_err(|_| {
-                ReleaseError::Manifest(crate::release::manifest::ManifestError::Malformed {
-                    manifest: m.name.clone(),
-                    line: 0,
-                    message: "the manifest is not UTF-8 text".to_string(),
-                })
-            })?)
-        }
-        None => None,
-    };
-    let manifest = plan
-        .manifest
-        .as_ref()
-        .zip(manifest_text.as_deref())
-        .map(|(m, text)| (m.name.as_str(), text));
-    // Malformed or conflicting manifests fail here, before the download.
-    let expected = verify::expected_digest(&asset.name, manifest)?;
-    let sidecars = tempfile::Builder::new()
-        .prefix("hephaestus-release-")
-        .tempdir()
-        .map_err(|e| ReleaseError::io(std::env::temp_dir(), e))?;
-    let bundle_path = match &plan.bundle {
-        Some(b) => {
-            let (url, accept) = b.download()?;
-            let bytes = client.get_bytes(url, accept, &notify)?;
-            let path = sidecars.path().join(safe_file_name(&b.name)?);
-            std::fs::write(&path, bytes).map_err(|e| ReleaseError::io(&path, e))?;
-            Some(path)
-        }
-        None => None,
-    };
-    let verifier = match &bundle_path {
-        Some(_) => {
-            let root = sigstore::load_trusted_root(settings.trusted_root.as_deref())?;
-            let label = settings
-                .trusted_root
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("<embedded public-good root>"));
-            Some(SigstoreVerifier::new(&root, &label)?)
-        }
-        None => None,
-    };
-    let checks = Checks {
-        name: &asset.name,
-        manifest,
-        bundle: bundle_path.as_deref(),
-        sigstore: verifier.as_ref().map(|v| (v, &settings.policy)),
-        allow_unsigned: settings.allow_unsigned,
-        require_sigstore: settings.require_sigstore,
-    };
-    let lookup = expected
-        .as_ref()
-        .map(|(d, _)| d.clone())
-        .or_else(|| asset.github_sha256());
-    if let Some(digest) = &lookup
-        && let Some(path) = settings.cache.lookup(digest)?
-    {
-        printer.status(&format!("Using cached {} ({})", asset.name, &digest[..12]));
-        let report = verify::check(&path, digest, &checks)?;
-        return Ok(Fetched {
-            path,
-            cached: true,
-            report,
-        });
-    }
-    let (url, accept) = asset.download()?;
-    printer.status(&format!("Downloading {}", asset.name));
-    let mut temp = settings.cache.temp_file()?;
-    let bar = Bar::new(printer, &asset.name);
-    let downloaded = client.download(url, accept, temp.as_file_mut(), &bar, &notify)?;
-    if let Some(github) = asset.github_sha256()
-        && github != downloaded.sha256
-    {
-        return Err(ReleaseError::DigestMismatch {
-            what: format!("{} (per the GitHub API's asset digest)", asset.name),
-            expected: github,
-            actual: downloaded.sha256,
-        }
-        .into());
-    }
-    let report = verify::check(temp.path(), &downloaded.sha256, &checks)?;
-    let path = settings.cache.commit(temp, &downloaded.sha256)?;
-    Ok(Fetched {
-        path,
-        cached: false,
-        report,
-    })
 }
 
 fn describe_evidence(report: &Report) -> String {
@@ -795,14 +676,7 @@ fn run_verify(printer: &Printer, settings: &VerifySettings) -> anyhow::Result<Ex
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let verifier = match &settings.bundle {
-        Some(_) => {
-            let root = sigstore::load_trusted_root(settings.trusted_root.as_deref())?;
-            let label = settings
-                .trusted_root
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("<embedded public-good root>"));
-            Some(SigstoreVerifier::new(&root, &label)?)
-        }
+        Some(_) => Some(fetch::verifier(settings.trusted_root.as_deref())?),
         None => None,
     };
     let sha256 = hash_file(&settings.file)?;

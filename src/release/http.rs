@@ -97,8 +97,10 @@ impl Progress for NoProgress {
     fn finish(&self) {}
 }
 
-/// Status lines the client wants shown (retries), and `-v` detail.
+/// Where the pipeline reports: status lines, retries (warnings), and `-v`
+/// detail.
 pub trait Notify {
+    fn status(&self, message: &str);
     fn retrying(&self, message: &str);
     fn detail(&self, message: &str);
 }

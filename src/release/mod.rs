@@ -5,12 +5,13 @@
 //! The pipeline is plain data flowing one way: [`github`] resolves the
 //! release into a [`plan::Plan`] (asset, manifest, bundle), [`http`] fetches
 //! bytes (retries, redirects, token scoping), [`cache`] keeps verified
-//! content by digest, [`verify`] runs every check on local files (the same
+//! content by digest, [`fetch`] drives download and checks, [`verify`] runs every check on local files (the same
 //! code backs `release verify`), and [`install`] puts the result in place.
 //! Every step fails closed: an error anywhere leaves nothing half-installed.
 
 pub mod cache;
 pub mod extract;
+pub mod fetch;
 pub mod github;
 pub mod http;
 pub mod install;

@@ -9,3 +9,4 @@ mod config;
 mod git_layer;
 mod release;
 mod release_server;
+mod release_sigstore;
