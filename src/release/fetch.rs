@@ -139,7 +139,14 @@ pub fn fetch_and_verify(
     let (url, accept) = asset.download()?;
     notify.status(&format!("Downloading {}", asset.name));
     let mut temp = options.cache.temp_file()?;
-    let downloaded = client.download(url, accept, temp.as_file_mut(), progress, notify)?;
+    let downloaded = client.download(
+        url,
+        accept,
+        temp.as_file_mut(),
+        asset.size,
+        progress,
+        notify,
+    )?;
     if let Some(github) = asset.github_sha256()
         && github != downloaded.sha256
     {

@@ -194,15 +194,24 @@ impl Client {
 
     /// GET `url` into `file` (truncated first, and again before each
     /// retry), hashing as it goes.
+    /// `max_bytes` (the size the API announced) bounds the body: a server
+    /// cannot fill the disk by sending more.
     pub fn download(
         &self,
         url: &str,
         accept: &str,
         file: &mut std::fs::File,
+        max_bytes: Option<u64>,
         progress: &dyn Progress,
         notify: &dyn Notify,
     ) -> Result<Downloaded> {
-        self.fetch(url, accept, &mut FileSink(file), progress, notify)
+        self.fetch(
+            url,
+            accept,
+            &mut FileSink(file, max_bytes),
+            progress,
+            notify,
+        )
     }
 
     fn fetch(
@@ -480,6 +489,12 @@ pub fn parse_https(url: &str) -> Result<Uri> {
             });
         }
     }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(ReleaseError::Network {
+            url: "(a URL with credentials)".to_string(),
+            message: "credentials in URLs are not allowed; use --token".to_string(),
+        });
+    }
     if uri.host().is_none_or(str::is_empty) {
         return Err(ReleaseError::Network {
             url: redact(url),
@@ -605,7 +620,7 @@ impl Sink for MemorySink<'_> {
     }
 }
 
-struct FileSink<'a>(&'a mut std::fs::File);
+struct FileSink<'a>(&'a mut std::fs::File, Option<u64>);
 
 impl Sink for FileSink<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
@@ -621,7 +636,7 @@ impl Sink for FileSink<'_> {
         self.0.sync_all()
     }
     fn limit(&self) -> Option<u64> {
-        None
+        self.1
     }
 }
 
@@ -724,6 +739,10 @@ mod tests {
         assert!(parse_https("ftp://example.com/x").is_err());
         assert!(parse_https("/relative").is_err());
         assert!(parse_https("https://example.com/x").is_ok());
+        let err = parse_https("https://user:pw@example.com/x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("credentials") && !err.contains("pw"), "{err}");
     }
 
     #[test]

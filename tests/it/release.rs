@@ -151,6 +151,10 @@ impl Fixture {
             .heph()
             .args(&args)
             .env("GITHUB_TOKEN", TOKEN)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
             .output()
             .expect("spawn hephaestus");
         let all = format!("{}{}", stdout(&out), stderr(&out));
@@ -589,4 +593,17 @@ fn wheelhouse_is_pip_installed_as_argv() {
         &python.display().to_string(),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+}
+
+#[test]
+fn a_body_larger_than_the_announced_size_is_refused() {
+    let f = Fixture::new();
+    let paths = f.publish_tool();
+    let mut bigger = tool_archive();
+    bigger.extend_from_slice(&[0u8; 4096]);
+    f.server.route(&paths[0], vec![Reply::Ok(bigger)]);
+    let out = f.install(&["--max-retries", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stderr(&out).contains("too large"), "{}", show(&out));
+    assert!(!f.bin.exists() && f.cached_entries().is_empty());
 }
