@@ -98,7 +98,7 @@ pub struct InstallArgs {
     pub python: Option<String>,
     /// GitHub token (default: GITHUB_TOKEN or GH_TOKEN); sent only to the
     /// API host.
-    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
     /// GitHub API base URL (GitHub Enterprise); https only.
     #[arg(long, value_name = "URL")]

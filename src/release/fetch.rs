@@ -156,8 +156,9 @@ pub fn fetch_and_verify(
             actual: downloaded.sha256,
         });
     }
-    let report = verify::check(temp.path(), &downloaded.sha256, &checks)?;
+    let mut report = verify::check(temp.path(), &downloaded.sha256, &checks)?;
     let path = options.cache.commit(temp, &downloaded.sha256)?;
+    report.file = path.clone();
     Ok(Fetched {
         path,
         cached: false,

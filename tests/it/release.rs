@@ -607,3 +607,41 @@ fn a_body_larger_than_the_announced_size_is_refused() {
     assert!(stderr(&out).contains("too large"), "{}", show(&out));
     assert!(!f.bin.exists() && f.cached_entries().is_empty());
 }
+
+#[test]
+fn repository_and_settings_come_from_env_and_config() {
+    let f = Fixture::new();
+    f.publish_tool();
+    f.ctx.write(
+        "hephaestus.toml",
+        format!(
+            "[release]\nrepository = \"acme/tool\"\napi_url = \"{}\"\nca_bundle = \"{}\"\nasset_pattern = \"*.tar.gz\"\n",
+            f.server.api_url(),
+            f.server.ca_file.display()
+        ),
+    );
+    let out = f
+        .ctx
+        .run(["release", "install", "--dry-run", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(json(&out)["repository"], "acme/tool");
+    // The environment beats the config file.
+    let out = f
+        .ctx
+        .heph()
+        .args(["release", "install", "--dry-run"])
+        .env("HEPHAESTUS_RELEASE_REPOSITORY", "other/repo")
+        .output()
+        .expect("spawn");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("/repos/other/repo/releases/latest"),
+        "{}",
+        show(&out)
+    );
+    // Unknown keys are still rejected.
+    f.ctx
+        .write("hephaestus.toml", "[release]\nallow_unsigned = true\n");
+    let out = f.ctx.run(["release", "install", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
