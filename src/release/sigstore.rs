@@ -372,6 +372,40 @@ mod tests {
         assert!(SigstoreVerifier::new(&root, Path::new("embedded")).is_ok());
     }
 
+    /// Checks added on top of the library: a bundle stripped of its log
+    /// entry, or of its inclusion proof, is rejected.
+    #[test]
+    fn log_entry_and_inclusion_proof_are_mandatory() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/sigstore");
+        let artifact = std::fs::read(corpus.join("conformance/a.txt")).unwrap();
+        let text = std::fs::read_to_string(
+            corpus.join("conformance/happy-path-v0.3/bundle.sigstore.json"),
+        )
+        .unwrap();
+        let root = load_trusted_root(None).unwrap();
+        let verifier = SigstoreVerifier::new(&root, Path::new("embedded")).unwrap();
+        let policy = IdentityPolicy::new(
+            &["https://github.com/sigstore-conformance/*".to_string()],
+            GITHUB_ACTIONS_ISSUER,
+        )
+        .unwrap();
+        let run = |json: &serde_json::Value| {
+            verifier.verify(artifact.as_slice(), &json.to_string(), "b", &policy)
+        };
+        let original: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(run(&original).is_ok(), "the untouched bundle verifies");
+        let mut no_entries = original.clone();
+        no_entries["verificationMaterial"]["tlogEntries"] = serde_json::json!([]);
+        let err = run(&no_entries).unwrap_err().to_string();
+        assert!(err.contains("no transparency-log entry"), "{err}");
+        let mut no_proof = original.clone();
+        no_proof["verificationMaterial"]["tlogEntries"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("inclusionProof");
+        assert!(run(&no_proof).is_err());
+    }
+
     #[test]
     fn identity_patterns_exact_and_glob() {
         let uri = "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.2.0";
