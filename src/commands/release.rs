@@ -220,6 +220,13 @@ fn usage(message: impl Into<String>, hint: &str) -> anyhow::Error {
     UserError::usage(message).with_hint(hint).into()
 }
 
+/// The repository: flag, then `HEPHAESTUS_RELEASE_REPOSITORY`, then config.
+fn resolve_repository(cli: Option<&str>, config: &ReleaseConfig) -> Option<String> {
+    cli.map(str::to_string)
+        .or_else(|| env_nonempty("HEPHAESTUS_RELEASE_REPOSITORY"))
+        .or_else(|| config.repository.clone())
+}
+
 /// The signer policy: explicit identities need an issuer; otherwise the
 /// repository's GitHub Actions workflows.
 fn resolve_policy(
@@ -282,11 +289,7 @@ impl InstallSettings {
                 "choose one: skip the checksum requirement, or require a signature",
             ));
         }
-        let repository = args
-            .repository
-            .clone()
-            .or_else(|| env_nonempty("HEPHAESTUS_RELEASE_REPOSITORY"))
-            .or_else(|| config.repository.clone())
+        let repository = resolve_repository(args.repository.as_deref(), config)
             .ok_or_else(|| {
                 usage(
                     "no repository to install from",
@@ -423,11 +426,7 @@ impl VerifySettings {
                     )
                 })?,
         };
-        let repository = args
-            .repository
-            .clone()
-            .or_else(|| env_nonempty("HEPHAESTUS_RELEASE_REPOSITORY"))
-            .or_else(|| config.repository.clone());
+        let repository = resolve_repository(args.repository.as_deref(), config);
         if let Some(repo) = &repository {
             github::validate_repository(repo)?;
         }

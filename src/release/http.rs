@@ -171,15 +171,8 @@ impl Client {
 
     /// GET a JSON document (API calls).
     pub fn get_json(&self, url: &str, notify: &dyn Notify) -> Result<serde_json::Value> {
-        let mut sink = Vec::new();
-        self.fetch(
-            url,
-            "application/vnd.github+json",
-            &mut MemorySink(&mut sink),
-            &NoProgress,
-            notify,
-        )?;
-        serde_json::from_slice(&sink).map_err(|e| ReleaseError::Network {
+        let body = self.get_bytes(url, "application/vnd.github+json", notify)?;
+        serde_json::from_slice(&body).map_err(|e| ReleaseError::Network {
             url: redact(url),
             message: format!("the response is not valid JSON: {e}"),
         })
