@@ -15,6 +15,7 @@ pub mod guardrails;
 pub mod hooks;
 pub mod printer;
 pub mod project;
+pub mod release;
 pub mod runner;
 pub mod runner_builtins;
 pub mod steps;

@@ -58,6 +58,9 @@ pub enum Command {
     GuardRails(commands::guard_rails::GuardRailsArgs),
     /// Compare installed tool versions with the declared ones.
     Drift(commands::drift::DriftArgs),
+    /// Install or verify release assets (SHA-256 and Sigstore, fail closed).
+    #[command(subcommand)]
+    Release(commands::release::ReleaseCommand),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -110,6 +113,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Hook(cmd) => commands::hook::run(ctx, cmd),
         Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
         Command::Drift(args) => commands::drift::run(ctx, &args),
+        Command::Release(cmd) => commands::release::run(ctx, cmd),
     }
 }
 

@@ -8,4 +8,5 @@ pub mod files;
 pub mod guard_rails;
 pub mod hook;
 pub mod init;
+pub mod release;
 pub mod run_args;

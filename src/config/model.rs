@@ -237,13 +237,59 @@ impl<'de> Deserialize<'de> for DriftTool {
     }
 }
 
-/// `[release]`.
+/// `[release]`: defaults for `release install` / `release verify`. Every
+/// key is overridden by its flag. Relative paths are relative to the
+/// project root; `~/` means the home directory. There is deliberately no
+/// `allow_unsigned` key: skipping checksums is a per-run decision.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseConfig {
     /// `OWNER/REPO` to install from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
+    /// Which release asset to install (default: this OS/arch, else a
+    /// wheelhouse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_pattern: Option<GlobPattern>,
+    /// Which asset is the SHA-256 manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_pattern: Option<GlobPattern>,
+    /// Which asset is the Sigstore bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigstore_pattern: Option<GlobPattern>,
+    /// Where binaries go (default `~/.local/bin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin_dir: Option<String>,
+    /// Where an archive's whole tree is unpacked (default: not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// The Python that installs a wheelhouse (default `python3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+    /// The GitHub API base URL (default `https://api.github.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// Network timeout (default 30 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Seconds>,
+    /// Retries after the first attempt (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    /// Fail when the release has no Sigstore bundle.
+    #[serde(default)]
+    pub require_sigstore: bool,
+    /// Trusted signer identities (certificate SAN, exact or glob).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sigstore_identities: Vec<String>,
+    /// The OIDC issuer the signer must come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigstore_issuer: Option<String>,
+    /// A Sigstore trusted root JSON replacing the embedded public-good one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_root: Option<String>,
+    /// Extra trusted CA certificates (PEM) for HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<String>,
 }
 
 /// A command as argv, from a TOML list or a shell-style string.

@@ -10,3 +10,6 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;
+mod release;
+mod release_server;
+mod release_sigstore;

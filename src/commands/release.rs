@@ -1,0 +1,731 @@
+//! `hephaestus release install` and `release verify`: the command layer of
+//! the verified installer. Flags, environment and `[release]` config are
+//! resolved once into [`InstallSettings`] / [`VerifySettings`] (CLI > env >
+//! config > default); the pipeline itself lives in [`crate::release`].
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::Context;
+use crate::config::model::{ReleaseConfig, parse_duration};
+use crate::error::UserError;
+use crate::exit::ExitStatus;
+use crate::printer::{Printer, Tone, Verbosity};
+use crate::project::Project;
+use crate::release::cache::{Cache, hash_file};
+use crate::release::fetch;
+use crate::release::github;
+use crate::release::http::{Client, HttpSettings, Notify, Progress, Token};
+use crate::release::install::{self, Installed};
+use crate::release::plan::{self, Patterns, Platform};
+use crate::release::sigstore::{self, IdentityPolicy};
+use crate::release::verify::{self, Checks, Report};
+
+const DEFAULT_API_URL: &str = "https://api.github.com";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_RETRIES: u32 = 3;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReleaseCommand {
+    /// Download a release asset from GitHub, verify it (SHA-256 manifest,
+    /// Sigstore) and install it.
+    Install(Box<InstallArgs>),
+    /// Verify a local file against a SHA-256 manifest and/or a Sigstore
+    /// bundle, offline.
+    Verify(VerifyArgs),
+}
+
+/// `--format text|json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Flags shared by install and verify: who may have signed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SigstoreArgs {
+    /// A trusted signer: certificate SAN, exact or glob (`*` matches any
+    /// characters); repeatable, any match. Default: the repository's
+    /// GitHub Actions workflows.
+    #[arg(long = "sigstore-identity", value_name = "PATTERN")]
+    pub identities: Vec<String>,
+    /// The OIDC issuer the signer must come from (required with
+    /// --sigstore-identity; default with the repository's workflows:
+    /// GitHub Actions).
+    #[arg(long, value_name = "URL")]
+    pub sigstore_issuer: Option<String>,
+    /// A Sigstore trusted root JSON to use instead of the embedded
+    /// public-good root.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// The GitHub repository (env HEPHAESTUS_RELEASE_REPOSITORY, config
+    /// `[release] repository`).
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    /// The release tag (default: the latest release).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Glob choosing the asset (default: this OS/arch, else
+    /// `*wheelhouse*.tar.gz`).
+    #[arg(long, value_name = "GLOB")]
+    pub asset_pattern: Option<String>,
+    /// Glob choosing the SHA-256 manifest (default: `<asset>.sha256`, then
+    /// `SHA256SUMS`).
+    #[arg(long, value_name = "GLOB")]
+    pub manifest_pattern: Option<String>,
+    /// Glob choosing the Sigstore bundle (default: `<asset>.sigstore.json`,
+    /// then `<asset>.sigstore`).
+    #[arg(long, value_name = "GLOB")]
+    pub sigstore_pattern: Option<String>,
+    /// Also unpack the archive's whole tree into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub destination: Option<PathBuf>,
+    /// Where binaries are installed (default `~/.local/bin`).
+    #[arg(long, value_name = "DIR")]
+    pub bin_dir: Option<PathBuf>,
+    /// The Python that pip-installs a wheelhouse (default `python3`).
+    #[arg(long, value_name = "PY")]
+    pub python: Option<String>,
+    /// GitHub token (default: GITHUB_TOKEN or GH_TOKEN); sent only to the
+    /// API host.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// GitHub API base URL (GitHub Enterprise); https only.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Network timeout in seconds (connect, each read, each write).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<String>,
+    /// Retries after the first attempt.
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+    /// Install even without a SHA-256 manifest (a mismatch still fails).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Fail when the release has no Sigstore bundle.
+    #[arg(long)]
+    pub require_sigstore: bool,
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+    /// Extra trusted CA certificates (PEM) for HTTPS; SSL_CERT_FILE too.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Vec<PathBuf>,
+    /// Show what would be downloaded and installed; download nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The file to verify.
+    pub file: PathBuf,
+    /// A SHA-256 manifest (`sha256sum` format) that must list FILE.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The name FILE has in the manifest (default: its file name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A Sigstore bundle for FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    /// Derive the default signer from this repository's workflows.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(ctx: &Context, command: ReleaseCommand) -> anyhow::Result<ExitStatus> {
+    let project = Project::discover(ctx)?;
+    let config = &project.config.config.release;
+    match command {
+        ReleaseCommand::Install(args) => {
+            let settings = InstallSettings::resolve(ctx, &project.root, &args, config)?;
+            run_install(&ctx.printer, &settings)
+        }
+        ReleaseCommand::Verify(args) => {
+            let settings = VerifySettings::resolve(ctx, &project.root, &args, config)?;
+            run_verify(&ctx.printer, &settings)
+        }
+    }
+}
+
+/// Everything `release install` needs, resolved.
+#[derive(Debug)]
+pub struct InstallSettings {
+    pub repository: String,
+    pub tag: Option<String>,
+    pub patterns: Patterns,
+    pub destination: Option<PathBuf>,
+    pub bin_dir: PathBuf,
+    pub python: String,
+    pub http: HttpSettings,
+    pub allow_unsigned: bool,
+    pub require_sigstore: bool,
+    pub policy: IdentityPolicy,
+    pub trusted_root: Option<PathBuf>,
+    pub cache: Cache,
+    pub dry_run: bool,
+    pub format: Format,
+}
+
+/// Everything `release verify` needs, resolved.
+#[derive(Debug)]
+pub struct VerifySettings {
+    pub file: PathBuf,
+    pub name: String,
+    pub manifest: Option<PathBuf>,
+    pub bundle: Option<PathBuf>,
+    pub policy: Option<IdentityPolicy>,
+    pub trusted_root: Option<PathBuf>,
+    pub format: Format,
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// A path from the config file: `~/` is the home directory, relative
+/// paths are relative to the project root.
+fn config_path(root: &Path, value: &str) -> PathBuf {
+    match (value.strip_prefix("~/"), home()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => root.join(value),
+    }
+}
+
+fn usage(message: impl Into<String>, hint: &str) -> anyhow::Error {
+    UserError::usage(message).with_hint(hint).into()
+}
+
+/// The repository: flag, then `HEPHAESTUS_RELEASE_REPOSITORY`, then config.
+fn resolve_repository(cli: Option<&str>, config: &ReleaseConfig) -> Option<String> {
+    cli.map(str::to_string)
+        .or_else(|| env_nonempty("HEPHAESTUS_RELEASE_REPOSITORY"))
+        .or_else(|| config.repository.clone())
+}
+
+/// The signer policy: explicit identities need an issuer; otherwise the
+/// repository's GitHub Actions workflows.
+fn resolve_policy(
+    args: &SigstoreArgs,
+    config: &ReleaseConfig,
+    repository: Option<&str>,
+) -> anyhow::Result<Option<IdentityPolicy>> {
+    let identities = if args.identities.is_empty() {
+        config.sigstore_identities.clone()
+    } else {
+        args.identities.clone()
+    };
+    let issuer = args
+        .sigstore_issuer
+        .clone()
+        .or_else(|| config.sigstore_issuer.clone());
+    if !identities.is_empty() {
+        let Some(issuer) = issuer else {
+            return Err(usage(
+                "--sigstore-identity needs --sigstore-issuer",
+                "pin the OIDC issuer too, e.g. --sigstore-issuer https://token.actions.githubusercontent.com",
+            ));
+        };
+        return IdentityPolicy::new(&identities, &issuer)
+            .map(Some)
+            .map_err(|e| UserError::usage(e.to_string()).into());
+    }
+    Ok(repository.map(|repo| {
+        let mut policy = IdentityPolicy::github_actions(repo);
+        if let Some(issuer) = issuer {
+            policy.issuer = issuer;
+        }
+        policy
+    }))
+}
+
+fn resolve_trusted_root(
+    ctx: &Context,
+    root: &Path,
+    args: &SigstoreArgs,
+    config: &ReleaseConfig,
+) -> Option<PathBuf> {
+    args.trusted_root
+        .as_ref()
+        .map(|p| ctx.cwd.join(p))
+        .or_else(|| config.trusted_root.as_deref().map(|p| config_path(root, p)))
+}
+
+impl InstallSettings {
+    pub fn resolve(
+        ctx: &Context,
+        root: &Path,
+        args: &InstallArgs,
+        config: &ReleaseConfig,
+    ) -> anyhow::Result<Self> {
+        let require_sigstore = args.require_sigstore || config.require_sigstore;
+        if args.allow_unsigned && require_sigstore {
+            return Err(usage(
+                "--allow-unsigned cannot be combined with --require-sigstore (or `[release] require_sigstore`)",
+                "choose one: skip the checksum requirement, or require a signature",
+            ));
+        }
+        let repository = resolve_repository(args.repository.as_deref(), config)
+            .ok_or_else(|| {
+                usage(
+                    "no repository to install from",
+                    "pass --repository OWNER/REPO, set HEPHAESTUS_RELEASE_REPOSITORY, or set `[release] repository` in hephaestus.toml",
+                )
+            })?;
+        github::validate_repository(&repository)?;
+        let timeout = match &args.timeout {
+            Some(text) => match parse_duration(text) {
+                Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+                    Duration::from_secs_f64(secs)
+                }
+                _ => {
+                    return Err(usage(
+                        format!("--timeout {text:?}: expected a positive number of seconds"),
+                        "for example --timeout 30 or --timeout 2m",
+                    ));
+                }
+            },
+            None => config.timeout.map_or(DEFAULT_TIMEOUT, |s| s.0),
+        };
+        let max_retries = args
+            .max_retries
+            .or(config.max_retries)
+            .unwrap_or(DEFAULT_RETRIES);
+        if max_retries > 20 {
+            return Err(usage(
+                format!("--max-retries {max_retries} is more than 20"),
+                "a handful of retries with backoff is enough",
+            ));
+        }
+        let token = args
+            .token
+            .clone()
+            .or_else(|| env_nonempty("GITHUB_TOKEN"))
+            .or_else(|| env_nonempty("GH_TOKEN"))
+            .and_then(Token::new);
+        let mut ca_bundles: Vec<PathBuf> = args.ca_bundle.iter().map(|p| ctx.cwd.join(p)).collect();
+        if ca_bundles.is_empty()
+            && let Some(p) = &config.ca_bundle
+        {
+            ca_bundles.push(config_path(root, p));
+        }
+        if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+            ca_bundles.push(ctx.cwd.join(file));
+        }
+        let bin_dir = match (&args.bin_dir, &config.bin_dir, home()) {
+            (Some(dir), _, _) => ctx.cwd.join(dir),
+            (None, Some(dir), _) => config_path(root, dir),
+            (None, None, Some(home)) => home.join(".local").join("bin"),
+            (None, None, None) => {
+                return Err(usage(
+                    "HOME is not set, so there is no default --bin-dir",
+                    "pass --bin-dir DIR",
+                ));
+            }
+        };
+        let cache_root = Cache::default_root().ok_or_else(|| {
+            usage(
+                "neither XDG_CACHE_HOME nor HOME is set, so there is no download cache",
+                "set XDG_CACHE_HOME to a directory",
+            )
+        })?;
+        let pattern = |cli: &Option<String>, cfg: &Option<crate::config::model::GlobPattern>| {
+            cli.clone().or_else(|| cfg.as_ref().map(|g| g.0.clone()))
+        };
+        let policy = resolve_policy(&args.sigstore, config, Some(&repository))?
+            .unwrap_or_else(|| IdentityPolicy::github_actions(&repository));
+        Ok(Self {
+            tag: args.tag.clone(),
+            patterns: Patterns {
+                asset: pattern(&args.asset_pattern, &config.asset_pattern),
+                manifest: pattern(&args.manifest_pattern, &config.manifest_pattern),
+                sigstore: pattern(&args.sigstore_pattern, &config.sigstore_pattern),
+            },
+            destination: args
+                .destination
+                .as_ref()
+                .map(|p| ctx.cwd.join(p))
+                .or_else(|| config.destination.as_deref().map(|p| config_path(root, p))),
+            bin_dir,
+            python: args
+                .python
+                .clone()
+                .or_else(|| config.python.clone())
+                .unwrap_or_else(|| "python3".to_string()),
+            http: HttpSettings {
+                timeout,
+                max_retries,
+                ca_bundles,
+                token,
+                api_url: args
+                    .api_url
+                    .clone()
+                    .or_else(|| config.api_url.clone())
+                    .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            },
+            allow_unsigned: args.allow_unsigned,
+            require_sigstore,
+            policy,
+            trusted_root: resolve_trusted_root(ctx, root, &args.sigstore, config),
+            cache: Cache::new(cache_root),
+            dry_run: args.dry_run,
+            format: args.format,
+            repository,
+        })
+    }
+}
+
+impl VerifySettings {
+    pub fn resolve(
+        ctx: &Context,
+        root: &Path,
+        args: &VerifyArgs,
+        config: &ReleaseConfig,
+    ) -> anyhow::Result<Self> {
+        if args.manifest.is_none() && args.bundle.is_none() {
+            return Err(usage(
+                "nothing to verify against",
+                "pass --manifest SHA256SUMS and/or --bundle FILE.sigstore.json",
+            ));
+        }
+        let file = ctx.cwd.join(&args.file);
+        let name = match &args.name {
+            Some(name) => name.clone(),
+            None => file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    usage(
+                        format!("{}: no usable file name", file.display()),
+                        "pass --name NAME",
+                    )
+                })?,
+        };
+        let repository = resolve_repository(args.repository.as_deref(), config);
+        if let Some(repo) = &repository {
+            github::validate_repository(repo)?;
+        }
+        let policy = resolve_policy(&args.sigstore, config, repository.as_deref())?;
+        if args.bundle.is_some() && policy.is_none() {
+            return Err(usage(
+                "a Sigstore bundle is only meaningful with a trusted signer",
+                "pass --sigstore-identity PATTERN --sigstore-issuer URL, or --repository OWNER/REPO to trust its GitHub Actions workflows",
+            ));
+        }
+        Ok(Self {
+            file,
+            name,
+            manifest: args.manifest.as_ref().map(|p| ctx.cwd.join(p)),
+            bundle: args.bundle.as_ref().map(|p| ctx.cwd.join(p)),
+            policy,
+            trusted_root: resolve_trusted_root(ctx, root, &args.sigstore, config),
+            format: args.format,
+        })
+    }
+}
+
+/// Progress bar on stderr, only on a terminal and without `-q`.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(printer: &Printer, label: &str) -> Self {
+        let visible = std::io::stderr().is_terminal() && printer.verbosity() >= Verbosity::Normal;
+        let bar = if visible {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_message(label.to_string());
+        Self(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: Option<u64>) {
+        self.0.reset();
+        match total {
+            Some(len) => {
+                self.0.set_length(len);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                ) {
+                    self.0.set_style(style.progress_chars("=> "));
+                }
+            }
+            None => {
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {bytes}") {
+                    self.0.set_style(style);
+                }
+            }
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+struct PrinterNotify<'a>(&'a Printer);
+
+impl Notify for PrinterNotify<'_> {
+    fn status(&self, message: &str) {
+        self.0.status(message);
+    }
+    fn retrying(&self, message: &str) {
+        self.0.warn(message);
+    }
+    fn detail(&self, message: &str) {
+        self.0.verbose(message);
+    }
+}
+
+/// The JSON result of `release install`.
+#[derive(Debug, Serialize)]
+struct InstallOutput<'a> {
+    repository: &'a str,
+    tag: &'a str,
+    asset: &'a str,
+    manifest: Option<&'a str>,
+    sigstore_bundle: Option<&'a str>,
+    dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cached: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    installed: Option<&'a Installed>,
+}
+
+fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<ExitStatus> {
+    let notify = PrinterNotify(printer);
+    let client = Client::new(settings.http.clone())?;
+    let where_ = match &settings.tag {
+        Some(tag) => format!("{}@{tag}", settings.repository),
+        None => format!("{} (latest)", settings.repository),
+    };
+    printer.status(&format!("Resolving release {where_}"));
+    let release = github::fetch_release(
+        &client,
+        &settings.repository,
+        settings.tag.as_deref(),
+        &notify,
+    )?;
+    let plan = plan::plan(&release.assets, &settings.patterns, &Platform::current())?;
+    let mut output = InstallOutput {
+        repository: &settings.repository,
+        tag: &release.tag_name,
+        asset: &plan.asset.name,
+        manifest: plan.manifest.as_ref().map(|a| a.name.as_str()),
+        sigstore_bundle: plan.bundle.as_ref().map(|a| a.name.as_str()),
+        dry_run: settings.dry_run,
+        sha256: None,
+        cached: None,
+        verification: None,
+        installed: None,
+    };
+    if settings.dry_run {
+        return print_install(printer, settings, &output).map(|()| ExitStatus::Success);
+    }
+    let options = fetch::Options {
+        allow_unsigned: settings.allow_unsigned,
+        require_sigstore: settings.require_sigstore,
+        policy: &settings.policy,
+        trusted_root: settings.trusted_root.as_deref(),
+        cache: &settings.cache,
+    };
+    let bar = Bar::new(printer, &plan.asset.name);
+    let fetched = fetch::fetch_and_verify(&client, &release, &plan, &options, &bar, &notify)?;
+    printer.status(&format!(
+        "Verified {} ({})",
+        plan.asset.name,
+        describe_evidence(&fetched.report)
+    ));
+    for warning in &fetched.report.warnings {
+        printer.warn(warning);
+    }
+    let binary_name = settings
+        .repository
+        .rsplit('/')
+        .next()
+        .unwrap_or("tool")
+        .to_ascii_lowercase();
+    let installed = install::install(&install::Request {
+        file: &fetched.path,
+        asset_name: &plan.asset.name,
+        bin_dir: &settings.bin_dir,
+        destination: settings.destination.as_deref(),
+        python: &settings.python,
+        binary_name: &binary_name,
+    })?;
+    output.sha256 = Some(&fetched.report.sha256);
+    output.cached = Some(fetched.cached);
+    output.verification = Some(&fetched.report);
+    output.installed = Some(&installed);
+    print_install(printer, settings, &output)?;
+    Ok(ExitStatus::Success)
+}
+
+fn describe_evidence(report: &Report) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &report.checksum {
+        parts.push(format!("SHA-256 per {} line {}", c.manifest, c.line));
+    }
+    if let Some(s) = &report.sigstore {
+        parts.push(format!(
+            "Sigstore: signed by {} via {}",
+            s.identity, s.issuer
+        ));
+    }
+    if parts.is_empty() {
+        "no checksum, no signature".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn print_install(
+    printer: &Printer,
+    settings: &InstallSettings,
+    output: &InstallOutput<'_>,
+) -> anyhow::Result<()> {
+    if settings.format == Format::Json {
+        printer.outln(&serde_json::to_string_pretty(output)?)?;
+        return Ok(());
+    }
+    if output.dry_run {
+        printer.outln(&format!(
+            "would install {} from {}@{}",
+            output.asset, output.repository, output.tag
+        ))?;
+        printer.outln(&format!(
+            "  manifest: {}",
+            output.manifest.unwrap_or("(none)")
+        ))?;
+        printer.outln(&format!(
+            "  sigstore bundle: {}",
+            output.sigstore_bundle.unwrap_or("(none)")
+        ))?;
+        printer.outln(&format!("  bin dir: {}", settings.bin_dir.display()))?;
+        return Ok(());
+    }
+    if let Some(installed) = output.installed {
+        for bin in &installed.binaries {
+            printer.outln(&format!(
+                "{} {}",
+                printer.paint_out("installed", Tone::Ok),
+                bin.display()
+            ))?;
+        }
+        if let Some(dest) = &installed.destination {
+            printer.outln(&format!(
+                "{} {}",
+                printer.paint_out("unpacked", Tone::Ok),
+                dest.display()
+            ))?;
+        }
+        for wheel in &installed.wheels {
+            printer.outln(&format!(
+                "{} {wheel}",
+                printer.paint_out("pip-installed", Tone::Ok)
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn run_verify(printer: &Printer, settings: &VerifySettings) -> anyhow::Result<ExitStatus> {
+    let manifest_text = match &settings.manifest {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            UserError::usage(format!("cannot read manifest {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let label = settings
+        .manifest
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let verifier = match &settings.bundle {
+        Some(_) => Some(fetch::verifier(settings.trusted_root.as_deref())?),
+        None => None,
+    };
+    let sha256 = hash_file(&settings.file)?;
+    let checks = Checks {
+        name: &settings.name,
+        manifest: manifest_text.as_deref().map(|t| (label.as_str(), t)),
+        bundle: settings.bundle.as_deref(),
+        sigstore: verifier.as_ref().zip(settings.policy.as_ref()),
+        // Verify checks exactly the evidence it was given.
+        allow_unsigned: settings.manifest.is_none(),
+        require_sigstore: false,
+    };
+    let report = verify::check(&settings.file, &sha256, &checks)?;
+    if settings.format == Format::Json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            file: &'a Path,
+            sha256: &'a str,
+            checksum: &'a Option<verify::ChecksumEvidence>,
+            sigstore: &'a Option<sigstore::Verified>,
+        }
+        printer.outln(&serde_json::to_string_pretty(&Out {
+            file: &report.file,
+            sha256: &report.sha256,
+            checksum: &report.checksum,
+            sigstore: &report.sigstore,
+        })?)?;
+    } else {
+        printer.outln(&format!(
+            "{} {}",
+            printer.paint_out("verified", Tone::Ok),
+            settings.file.display()
+        ))?;
+        printer.outln(&format!("  sha256: {}", report.sha256))?;
+        if let Some(c) = &report.checksum {
+            printer.outln(&format!("  checksum: {} line {}", c.manifest, c.line))?;
+        }
+        if let Some(s) = &report.sigstore {
+            printer.outln(&format!("  signer: {}", s.identity))?;
+            printer.outln(&format!("  issuer: {}", s.issuer))?;
+            printer.outln(&format!(
+                "  bundle: v{}{}{}",
+                s.bundle_version,
+                if s.dsse { ", DSSE attestation" } else { "" },
+                s.integrated_time
+                    .as_deref()
+                    .map(|t| format!(", logged {t}"))
+                    .unwrap_or_default()
+            ))?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}

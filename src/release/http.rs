@@ -1,0 +1,794 @@
+//! HTTPS for the installer, on ureq with a rustls `ClientConfig` built here
+//! (aws-lc-rs, Mozilla's webpki roots plus any extra CAs from `--ca-bundle`
+//! or `SSL_CERT_FILE`) and plugged into ureq as its TLS connector.
+//!
+//! Rules enforced for every request, in one place:
+//! - HTTPS only: a plain `http://` URL is refused, and so is a redirect to
+//!   one. Redirects are followed here (ureq's are off), at most
+//!   [`MAX_REDIRECTS`] hops.
+//! - The token is sent only to the API host (same host and port as the
+//!   API URL), never to a redirect target elsewhere, and never printed:
+//!   [`Token`]'s `Debug` is redacted and URLs in messages drop their query.
+//! - Timeouts on connect, each read and each write; retries with
+//!   exponential backoff and jitter on connection errors, timeouts, 5xx,
+//!   429 (honouring `Retry-After`) and bodies cut short.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use sha2::{Digest, Sha256};
+use ureq::http::Uri;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout,
+    TcpConnector, Transport, TransportAdapter,
+};
+
+use super::{ReleaseError, Result};
+
+/// Most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 10;
+/// JSON bodies larger than this are refused.
+const MAX_JSON_BYTES: u64 = 16 * 1024 * 1024;
+/// First backoff delay; doubled per retry, with ±50 % jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// No backoff delay is longer than this.
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// A `Retry-After` longer than this is not waited for.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
+
+/// A GitHub token. Never printed: `Debug` shows `***`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: String) -> Option<Self> {
+        let value = value.trim().to_string();
+        (!value.is_empty()).then_some(Self(value))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// How the client behaves; resolved once by the command.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Connect, per-read and per-write timeout.
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Extra PEM files of trusted CAs.
+    pub ca_bundles: Vec<PathBuf>,
+    pub token: Option<Token>,
+    /// The API base URL; its host (and port) is the only one that gets the
+    /// token.
+    pub api_url: String,
+}
+
+/// One fetched body: where it went, its SHA-256, its size.
+#[derive(Debug, Clone)]
+pub struct Downloaded {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Something that wants to show download progress.
+pub trait Progress {
+    fn start(&self, total: Option<u64>);
+    fn advance(&self, bytes: u64);
+    fn finish(&self);
+}
+
+/// No progress display.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// Where the pipeline reports: status lines, retries (warnings), and `-v`
+/// detail.
+pub trait Notify {
+    fn status(&self, message: &str);
+    fn retrying(&self, message: &str);
+    fn detail(&self, message: &str);
+}
+
+/// The HTTPS client.
+pub struct Client {
+    agent: ureq::Agent,
+    settings: HttpSettings,
+    api: Origin,
+}
+
+/// Scheme-less origin: host and effective port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    host: String,
+    port: u16,
+}
+
+/// Why an attempt failed, and whether trying again could help.
+enum Failure {
+    Retry {
+        message: String,
+        after: Option<Duration>,
+    },
+    Fatal(ReleaseError),
+}
+
+impl Client {
+    pub fn new(settings: HttpSettings) -> Result<Self> {
+        let api_uri = parse_https(&settings.api_url).map_err(|e| match e {
+            ReleaseError::Network { message, .. } => ReleaseError::usage(
+                format!("--api-url {}: {message}", redact(&settings.api_url)),
+                Some("use an https:// URL, e.g. https://api.github.com"),
+            ),
+            other => other,
+        })?;
+        let api = origin(&api_uri)?;
+        let tls = Arc::new(client_config(&settings.ca_bundles)?);
+        let config = ureq::Agent::config_builder()
+            .https_only(true)
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .accept_encoding(ureq::config::AutoHeaderValue::None)
+            .user_agent(concat!("hephaestus/", env!("CARGO_PKG_VERSION")))
+            .timeout_resolve(Some(settings.timeout))
+            .timeout_connect(Some(settings.timeout))
+            .timeout_send_request(Some(settings.timeout))
+            .timeout_recv_response(Some(settings.timeout))
+            .timeout_per_read(Some(settings.timeout))
+            .timeout_per_write(Some(settings.timeout))
+            .build();
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(TlsConnector { config: tls });
+        let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
+        Ok(Self {
+            agent,
+            settings,
+            api,
+        })
+    }
+
+    /// The API base URL without a trailing slash.
+    pub fn api_base(&self) -> &str {
+        self.settings.api_url.trim_end_matches('/')
+    }
+
+    /// GET a JSON document (API calls).
+    pub fn get_json(&self, url: &str, notify: &dyn Notify) -> Result<serde_json::Value> {
+        let body = self.get_bytes(url, "application/vnd.github+json", notify)?;
+        serde_json::from_slice(&body).map_err(|e| ReleaseError::Network {
+            url: redact(url),
+            message: format!("the response is not valid JSON: {e}"),
+        })
+    }
+
+    /// GET a small body into memory (manifests, bundles).
+    pub fn get_bytes(&self, url: &str, accept: &str, notify: &dyn Notify) -> Result<Vec<u8>> {
+        let mut sink = Vec::new();
+        self.fetch(url, accept, &mut MemorySink(&mut sink), &NoProgress, notify)?;
+        Ok(sink)
+    }
+
+    /// GET `url` into `file` (truncated first, and again before each
+    /// retry), hashing as it goes.
+    /// `max_bytes` (the size the API announced) bounds the body: a server
+    /// cannot fill the disk by sending more.
+    pub fn download(
+        &self,
+        url: &str,
+        accept: &str,
+        file: &mut std::fs::File,
+        max_bytes: Option<u64>,
+        progress: &dyn Progress,
+        notify: &dyn Notify,
+    ) -> Result<Downloaded> {
+        self.fetch(
+            url,
+            accept,
+            &mut FileSink(file, max_bytes),
+            progress,
+            notify,
+        )
+    }
+
+    fn fetch(
+        &self,
+        url: &str,
+        accept: &str,
+        sink: &mut dyn Sink,
+        progress: &dyn Progress,
+        notify: &dyn Notify,
+    ) -> Result<Downloaded> {
+        let attempts = self.settings.max_retries.saturating_add(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            sink.reset()
+                .map_err(|e| ReleaseError::io("download temp file", e))?;
+            match self.attempt(url, accept, sink, progress, notify) {
+                Ok(done) => return Ok(done),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry { message, after }) => {
+                    if attempt >= attempts {
+                        return Err(ReleaseError::Network {
+                            url: redact(url),
+                            message: format!("{message} (gave up after {attempt} attempts)"),
+                        });
+                    }
+                    let delay = match after {
+                        Some(d) if d > RETRY_AFTER_CAP => {
+                            return Err(ReleaseError::Network {
+                                url: redact(url),
+                                message: format!(
+                                    "{message}; the server asks to wait {}s, longer than {}s",
+                                    d.as_secs(),
+                                    RETRY_AFTER_CAP.as_secs()
+                                ),
+                            });
+                        }
+                        Some(d) => d,
+                        None => backoff(attempt),
+                    };
+                    notify.retrying(&format!(
+                        "{}: {message}; retrying in {:.1}s (attempt {}/{attempts})",
+                        redact(url),
+                        delay.as_secs_f64(),
+                        attempt + 1
+                    ));
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// One attempt: follow redirects by hand, then stream the body.
+    fn attempt(
+        &self,
+        url: &str,
+        accept: &str,
+        sink: &mut dyn Sink,
+        progress: &dyn Progress,
+        notify: &dyn Notify,
+    ) -> std::result::Result<Downloaded, Failure> {
+        let mut current = parse_https(url).map_err(Failure::Fatal)?;
+        let mut hops = 0;
+        let response = loop {
+            let target = origin(&current).map_err(Failure::Fatal)?;
+            let mut request = self
+                .agent
+                .get(current.clone())
+                .header("Accept", accept)
+                .header("X-GitHub-Api-Version", "2022-11-28");
+            let with_token = target == self.api && self.settings.token.is_some();
+            if let (true, Some(token)) = (with_token, &self.settings.token) {
+                let mut value = ureq::http::HeaderValue::from_str(&format!("Bearer {}", token.0))
+                    .map_err(|_| {
+                    Failure::Fatal(ReleaseError::usage(
+                        "the GitHub token contains characters not allowed in a header",
+                        None,
+                    ))
+                })?;
+                value.set_sensitive(true);
+                request = request.header("Authorization", value);
+            }
+            notify.detail(&format!(
+                "GET {}{}",
+                redact(&current.to_string()),
+                if with_token { " (with token)" } else { "" }
+            ));
+            let response = request.call().map_err(|e| classify_error(&current, e))?;
+            let status = response.status().as_u16();
+            if matches!(status, 301 | 302 | 303 | 307 | 308) {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(Failure::Fatal(ReleaseError::Network {
+                        url: redact(url),
+                        message: format!("more than {MAX_REDIRECTS} redirects"),
+                    }));
+                }
+                let location = response
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| {
+                        Failure::Fatal(ReleaseError::Network {
+                            url: redact(&current.to_string()),
+                            message: format!("HTTP {status} redirect without a Location"),
+                        })
+                    })?;
+                let next = resolve_location(&current, location).map_err(Failure::Fatal)?;
+                notify.detail(&format!(
+                    "redirect {status} to {}",
+                    redact(&next.to_string())
+                ));
+                current = next;
+                continue;
+            }
+            if (200..300).contains(&status) {
+                break response;
+            }
+            return Err(status_failure(&current, &response));
+        };
+        let headers = response.headers().clone();
+        let encoded = headers.contains_key("content-encoding");
+        let expected = headers
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(len) = expected
+            && sink.limit().is_some_and(|limit| len > limit)
+        {
+            return Err(Failure::Fatal(ReleaseError::Network {
+                url: redact(&current.to_string()),
+                message: format!("the response is too large ({len} bytes)"),
+            }));
+        }
+        progress.start(expected);
+        let mut reader = response.into_body().into_reader();
+        let mut hasher = Sha256::new();
+        let mut total: u64 = 0;
+        let mut buf = vec![0u8; 64 * 1024];
+        let read_result: std::result::Result<(), Failure> = loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    break Err(Failure::Retry {
+                        message: format!("the body was cut short after {total} bytes: {e}"),
+                        after: None,
+                    });
+                }
+            };
+            total += n as u64;
+            if sink.limit().is_some_and(|limit| total > limit) {
+                break Err(Failure::Fatal(ReleaseError::Network {
+                    url: redact(&current.to_string()),
+                    message: "the response is too large".to_string(),
+                }));
+            }
+            hasher.update(&buf[..n]);
+            if let Err(e) = sink.write(&buf[..n]) {
+                break Err(Failure::Fatal(ReleaseError::io("download temp file", e)));
+            }
+            progress.advance(n as u64);
+        };
+        progress.finish();
+        read_result?;
+        if let Some(len) = expected
+            && !encoded
+            && len != total
+        {
+            return Err(Failure::Retry {
+                message: format!("the body was cut short: got {total} of {len} bytes"),
+                after: None,
+            });
+        }
+        sink.finish()
+            .map_err(|e| Failure::Fatal(ReleaseError::io("download temp file", e)))?;
+        Ok(Downloaded {
+            sha256: hex::encode(hasher.finalize()),
+            bytes: total,
+        })
+    }
+}
+
+fn status_failure(url: &Uri, response: &ureq::http::Response<ureq::Body>) -> Failure {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    if status == 429 || (500..600).contains(&status) {
+        return Failure::Retry {
+            message: format!("HTTP {status}"),
+            after: retry_after,
+        };
+    }
+    let rate_limited = status == 403
+        && response
+            .headers()
+            .get("x-ratelimit-remaining")
+            .is_some_and(|v| v.as_bytes() == b"0");
+    let detail = match status {
+        401 => Some("the token was rejected".to_string()),
+        403 if rate_limited => {
+            Some("API rate limit exceeded; set GITHUB_TOKEN to raise it".to_string())
+        }
+        404 => Some(
+            "not found; check --repository and --tag (private repositories need a token)"
+                .to_string(),
+        ),
+        _ => None,
+    };
+    Failure::Fatal(ReleaseError::Status {
+        url: redact(&url.to_string()),
+        status,
+        detail,
+    })
+}
+
+fn classify_error(url: &Uri, error: ureq::Error) -> Failure {
+    let message = error.to_string();
+    match error {
+        ureq::Error::Io(_)
+        | ureq::Error::Timeout(_)
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::Protocol(_)
+        | ureq::Error::BodyStalled => Failure::Retry {
+            message,
+            after: None,
+        },
+        ureq::Error::RequireHttpsOnly(_) => Failure::Fatal(ReleaseError::Network {
+            url: redact(&url.to_string()),
+            message: "refusing plain http://; only https:// is allowed".to_string(),
+        }),
+        _ => Failure::Fatal(ReleaseError::Network {
+            url: redact(&url.to_string()),
+            message,
+        }),
+    }
+}
+
+/// `Retry-After` as delay-seconds (the HTTP-date form is treated as absent,
+/// so the normal backoff applies).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Exponential backoff with ±50 % jitter for retry number `attempt` (1-based).
+fn backoff(attempt: u32) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(BACKOFF_CAP);
+    capped.mul_f64(0.5 + fastrand::f64())
+}
+
+/// Parse an absolute URL and insist on `https`.
+pub fn parse_https(url: &str) -> Result<Uri> {
+    let uri: Uri = url.parse().map_err(|e| ReleaseError::Network {
+        url: redact(url),
+        message: format!("not a valid URL: {e}"),
+    })?;
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") => {}
+        Some(s) if s.eq_ignore_ascii_case("http") => {
+            return Err(ReleaseError::Network {
+                url: redact(url),
+                message: "refusing plain http://; only https:// is allowed".to_string(),
+            });
+        }
+        _ => {
+            return Err(ReleaseError::Network {
+                url: redact(url),
+                message: "only absolute https:// URLs are allowed".to_string(),
+            });
+        }
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(ReleaseError::Network {
+            url: "(a URL with credentials)".to_string(),
+            message: "credentials in URLs are not allowed; use --token".to_string(),
+        });
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(ReleaseError::Network {
+            url: redact(url),
+            message: "the URL has no host".to_string(),
+        });
+    }
+    Ok(uri)
+}
+
+fn origin(uri: &Uri) -> Result<Origin> {
+    let host = uri
+        .host()
+        .ok_or_else(|| ReleaseError::Network {
+            url: redact(&uri.to_string()),
+            message: "the URL has no host".to_string(),
+        })?
+        .to_ascii_lowercase();
+    Ok(Origin {
+        host,
+        port: uri.port_u16().unwrap_or(443),
+    })
+}
+
+/// Resolve a `Location` header against the URL that returned it; the result
+/// must be https.
+fn resolve_location(base: &Uri, location: &str) -> Result<Uri> {
+    let location = location.trim();
+    let absolute = if location.contains("://") {
+        location.to_string()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("https://{rest}")
+    } else {
+        let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
+        if location.starts_with('/') {
+            format!("https://{authority}{location}")
+        } else {
+            let path = base.path();
+            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+            let dir = if dir.is_empty() { "/" } else { dir };
+            format!("https://{authority}{dir}{location}")
+        }
+    };
+    parse_https(&absolute).map_err(|e| match e {
+        ReleaseError::Network { message, .. } => ReleaseError::Network {
+            url: redact(&base.to_string()),
+            message: format!("redirect to {}: {message}", redact(&absolute)),
+        },
+        other => other,
+    })
+}
+
+/// A URL for messages: the query (signed URL credentials) is dropped.
+pub fn redact(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?…"),
+        None => url.to_string(),
+    }
+}
+
+/// The rustls client configuration: aws-lc-rs, TLS 1.2+, Mozilla's roots
+/// plus every certificate in `extra` (PEM files).
+pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for path in extra {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
+            .map_err(|e| {
+                ReleaseError::usage(
+                    format!("cannot read CA bundle {}: {e}", path.display()),
+                    Some("--ca-bundle and SSL_CERT_FILE must name a PEM file of certificates"),
+                )
+            })?;
+        if certs.is_empty() {
+            return Err(ReleaseError::usage(
+                format!("CA bundle {} has no PEM certificates", path.display()),
+                None,
+            ));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| {
+                ReleaseError::usage(
+                    format!("CA bundle {}: unusable certificate: {e}", path.display()),
+                    None,
+                )
+            })?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ReleaseError::Install(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// Where a body goes.
+trait Sink {
+    fn reset(&mut self) -> std::io::Result<()>;
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    fn finish(&mut self) -> std::io::Result<()>;
+    fn limit(&self) -> Option<u64>;
+}
+
+struct MemorySink<'a>(&'a mut Vec<u8>);
+
+impl Sink for MemorySink<'_> {
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.0.clear();
+        Ok(())
+    }
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn limit(&self) -> Option<u64> {
+        Some(MAX_JSON_BYTES)
+    }
+}
+
+struct FileSink<'a>(&'a mut std::fs::File, Option<u64>);
+
+impl Sink for FileSink<'_> {
+    fn reset(&mut self) -> std::io::Result<()> {
+        use std::io::Seek;
+        self.0.set_len(0)?;
+        self.0.seek(std::io::SeekFrom::Start(0)).map(|_| ())
+    }
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.0.sync_all()
+    }
+    fn limit(&self) -> Option<u64> {
+        self.1
+    }
+}
+
+/// ureq connector that wraps the TCP transport in TLS with our own
+/// `ClientConfig` (ureq's built-in one cannot take extra roots alongside
+/// the webpki ones).
+#[derive(Debug)]
+struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details
+            .uri
+            .host()
+            .ok_or(ureq::Error::Tls("the URL has no host"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| ureq::Error::Tls("invalid TLS server name"))?;
+        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(Either::B(TlsTransport {
+            buffers,
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsTransport").finish_non_exhaustive()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(
+        &mut self,
+        amount: usize,
+        timeout: NextTimeout,
+    ) -> std::result::Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused() {
+        let err = parse_https("http://example.com/x").unwrap_err().to_string();
+        assert!(err.contains("refusing plain http://"), "{err}");
+        assert!(parse_https("ftp://example.com/x").is_err());
+        assert!(parse_https("/relative").is_err());
+        assert!(parse_https("https://example.com/x").is_ok());
+        let err = parse_https("https://user:pw@example.com/x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("credentials") && !err.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn redirects_resolve_and_stay_https() {
+        let base: Uri = "https://api.example.com:8443/repos/o/r/assets/1"
+            .parse()
+            .unwrap();
+        let abs = resolve_location(&base, "https://cdn.example.net/blob?sig=1").unwrap();
+        assert_eq!(abs.host(), Some("cdn.example.net"));
+        let root = resolve_location(&base, "/other").unwrap();
+        assert_eq!(root.to_string(), "https://api.example.com:8443/other");
+        let rel = resolve_location(&base, "2").unwrap();
+        assert_eq!(
+            rel.to_string(),
+            "https://api.example.com:8443/repos/o/r/assets/2"
+        );
+        let scheme_rel = resolve_location(&base, "//cdn.example.net/x").unwrap();
+        assert_eq!(scheme_rel.scheme_str(), Some("https"));
+        let err = resolve_location(&base, "http://cdn.example.net/x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refusing plain http://"), "{err}");
+    }
+
+    #[test]
+    fn origins_compare_host_and_port() {
+        let a = origin(&"https://API.example.com/x".parse().unwrap()).unwrap();
+        let b = origin(&"https://api.example.com:443/y".parse().unwrap()).unwrap();
+        let c = origin(&"https://api.example.com:8443/y".parse().unwrap()).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn token_and_signed_urls_never_print() {
+        let token = Token::new("ghp_secret".to_string()).unwrap();
+        assert!(!format!("{token:?}").contains("secret"));
+        assert_eq!(
+            redact("https://cdn/x?X-Amz-Signature=abc"),
+            "https://cdn/x?…"
+        );
+        assert!(Token::new("  ".to_string()).is_none());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..40 {
+            let d = backoff(attempt);
+            assert!(d <= BACKOFF_CAP.mul_f64(1.5), "{attempt}: {d:?}");
+        }
+        assert!(backoff(1) <= Duration::from_millis(750));
+        assert!(backoff(4) >= Duration::from_secs(2));
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}
