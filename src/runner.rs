@@ -55,6 +55,13 @@ pub fn skip_from_env() -> BTreeSet<String> {
 
 /// Run the pipeline and report; returns the exit status.
 pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::Result<ExitStatus> {
+    let started = std::time::Instant::now();
+    let phase = |name: &str| {
+        ctx.printer.verbose(&format!(
+            "[{:>7.1} ms] {name}",
+            started.elapsed().as_secs_f64() * 1e3
+        ))
+    };
     let repo = match Repo::discover(&ctx.cwd) {
         Ok(r) => Some(r),
         Err(e) if req.hook.is_some() => return Err(e.into()),
@@ -70,6 +77,7 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     {
         return Err(keeper::pending_error(r, &journal).into());
     }
+    phase("configuration loaded");
     let steps: Vec<Step> = build::pipeline(&loaded, build::BuildOptions { drift: req.drift })?;
     check_names(ctx, &steps, req)?;
 
@@ -87,6 +95,11 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         whole_project,
         no_file_set: run_scope.no_file_set,
     };
+    phase(&format!(
+        "{} files in scope ({})",
+        run_scope.files.len(),
+        run_scope.mode
+    ));
     let plan = plan::plan(&steps, &run_scope.files, &selection);
     let anything_runs = plan.steps.iter().any(|p| p.skip.is_none());
 
@@ -96,6 +109,12 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         (Some(r), true) => keeper::save(r)?,
         _ => None,
     };
+    if let Some(k) = &kept {
+        phase(&format!(
+            "unstaged changes to {} file(s) set aside",
+            k.journal().entries.len()
+        ));
+    }
     let settings = RunSettings {
         root: root.clone(),
         env: run_scope.env.clone(),
@@ -127,10 +146,12 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         }
     };
     let results = executor.execute(&plan, &mut print_failure);
+    phase("steps finished");
     let restored = match kept {
         Some(k) => Some(k.restore()?),
         None => None,
     };
+    phase("unstaged changes restored");
 
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let failed = results.iter().any(|r| r.status == Status::Failed);

@@ -6,14 +6,17 @@
 //! 1. find unstaged changes to tracked files (gix status; submodules,
 //!    intent-to-add and untracked files are never touched);
 //! 2. back up each changed path's work-tree state as a blob in the object
-//!    database, and write a binary patch (`git diff --binary`);
+//!    database, and write a git binary patch of the changes (made
+//!    in-process, see [`super::patch`]);
 //! 3. write the journal (`<git dir>/hephaestus/keeper.json`, fsynced)
 //!    naming every backup;
-//! 4. only then make the work tree match the index (`git checkout-index`);
+//! 4. only then make the work tree match the index (written directly when
+//!    no git filter can apply, else with `git checkout-index`);
 //! 5. after the steps, put every path back: untouched paths get the saved
-//!    state; a path a fixer edited gets the user's patch applied on top,
-//!    or, if that conflicts, the fixer's edit is discarded in favour of the
-//!    saved state and the run fails;
+//!    state; a path a fixer edited gets a three-way merge (`git
+//!    merge-file`: the index version as base, the fixer's and the user's
+//!    versions as the sides), or, if that conflicts, the fixer's edit is
+//!    discarded in favour of the saved state and the run fails;
 //! 6. remove the journal.
 //!
 //! A crash between 3 and 6 leaves the journal: `hook recover` restores the
@@ -26,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::patch;
 use crate::error::UserError;
 use crate::git::{self, BString, ByteSlice, Repo, write};
 
@@ -53,6 +57,9 @@ pub struct Entry {
     pub path_hex: String,
     /// The same path for people (lossy).
     pub path: String,
+    /// The index entry the work tree was made to match: blob id and mode.
+    pub index_blob: String,
+    pub index_mode: u32,
     pub saved: Saved,
 }
 
@@ -180,42 +187,79 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
     if changes.is_empty() {
         return Ok(None);
     }
+    let index = repo
+        .gix()
+        .index_or_empty()
+        .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))?;
     let mut entries = Vec::with_capacity(changes.len());
-    let mut paths = Vec::with_capacity(changes.len());
+    let mut patch = String::new();
     for (rel, _) in &changes {
+        let Some(ie) = index.entry_by_path(rel.as_bstr()) else {
+            continue;
+        };
+        let index_mode = ie.mode.bits();
+        let index_blob = ie.id.to_string();
         let abs = git::to_path(&root, rel.as_bstr());
-        let saved = match std::fs::symlink_metadata(&abs) {
+        let (saved, new_side) = match std::fs::symlink_metadata(&abs) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let target = std::fs::read_link(&abs)?;
-                Saved::Symlink {
-                    blob: write::write_blob(repo, target.as_os_str().as_encoded_bytes())?
-                        .to_string(),
-                }
+                let target = std::fs::read_link(&abs)?
+                    .into_os_string()
+                    .into_encoded_bytes();
+                let id = write::write_blob(repo, &target)?.to_string();
+                (
+                    Saved::Symlink { blob: id.clone() },
+                    Some((0o120000, id, target)),
+                )
             }
             Ok(meta) if meta.is_file() => {
                 let data = std::fs::read(&abs)?;
-                Saved::File {
-                    blob: write::write_blob(repo, &data)?.to_string(),
-                    mode: mode_of(&meta),
-                }
+                let id = write::write_blob(repo, &data)?.to_string();
+                let mode = mode_of(&meta);
+                let git_mode = if mode & 0o111 != 0 {
+                    0o100755
+                } else {
+                    0o100644
+                };
+                (
+                    Saved::File {
+                        blob: id.clone(),
+                        mode,
+                    },
+                    Some((git_mode, id, data)),
+                )
             }
             Ok(_) => continue, // a directory where a file was: leave it alone
-            Err(_) => Saved::Missing {
-                created_dirs_hex: missing_dirs(&root, rel),
-            },
+            Err(_) => (
+                Saved::Missing {
+                    created_dirs_hex: missing_dirs(&root, rel),
+                },
+                None,
+            ),
         };
+        // Literal binary patches carry the new side only.
+        let old = patch::Side {
+            mode: index_mode,
+            id: index_blob.clone(),
+            data: &[],
+        };
+        let new = new_side.as_ref().map(|(mode, id, data)| patch::Side {
+            mode: *mode,
+            id: id.clone(),
+            data,
+        });
+        patch.push_str(&patch::section(rel, Some(&old), new.as_ref()));
         entries.push(Entry {
             path_hex: hex::encode(rel.as_slice()),
             path: rel.to_str_lossy().into_owned(),
+            index_blob,
+            index_mode,
             saved,
         });
-        paths.push(rel.clone());
     }
     if entries.is_empty() {
         return Ok(None);
     }
-    let patch = write::unstaged_patch(repo, &paths)?;
-    write_durably(&patch_path(repo), &patch)?;
+    write_durably(&patch_path(repo), patch.as_bytes())?;
     let journal = Journal {
         version: JOURNAL_VERSION,
         pid: std::process::id(),
@@ -226,8 +270,8 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
     };
     write_durably(&journal_path(repo), &serde_json::to_vec_pretty(&journal)?)?;
     // Only now touch the work tree.
-    for e in &journal.entries {
-        if let Saved::Symlink { .. } | Saved::File { .. } = e.saved {
+    if filters_possible(repo, &index) {
+        for e in &journal.entries {
             let abs = git::to_path(&root, e.rel().as_bstr());
             if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
                 // checkout-index replaces files in place; a symlink where
@@ -235,17 +279,84 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
                 std::fs::remove_file(&abs)?;
             }
         }
+        let paths: Vec<BString> = journal.entries.iter().map(|e| e.rel()).collect();
+        write::checkout_index(repo, &paths)?;
+    } else {
+        for e in &journal.entries {
+            materialise(repo, &root, e)?;
+        }
     }
-    write::checkout_index(repo, &paths)?;
-    let materialised = paths
+    let materialised = journal
+        .entries
         .iter()
-        .map(|p| (p.clone(), fingerprint(&git::to_path(&root, p.as_bstr()))))
+        .map(|e| {
+            let rel = e.rel();
+            let fp = fingerprint(&git::to_path(&root, rel.as_bstr()));
+            (rel, fp)
+        })
         .collect();
     Ok(Some(Keeper {
         repo,
         journal,
         materialised,
     }))
+}
+
+/// Could a git filter (eol conversion, smudge, ident...) make the work-tree
+/// form of a blob differ from its bytes? Then git must write the file.
+fn filters_possible(repo: &Repo, index: &gix::index::State) -> bool {
+    let attributes_tracked = index.entries().iter().any(|e| {
+        let p = e.path(index);
+        p == ".gitattributes" || p.ends_with(b"/.gitattributes")
+    });
+    let info_attributes = repo.common_dir().join("info").join("attributes").exists();
+    let config = repo.gix().config_snapshot();
+    let conversion = config.string("core.autocrlf").is_some_and(|v| v != "false")
+        || config.string("core.eol").is_some()
+        || config.string("core.attributesFile").is_some();
+    attributes_tracked || info_attributes || conversion
+}
+
+/// Write the index version of `e` into the work tree (no filter applies).
+fn materialise(repo: &Repo, root: &Path, e: &Entry) -> anyhow::Result<()> {
+    let abs = git::to_path(root, e.rel().as_bstr());
+    let data = write::read_blob(repo, parse_id(&e.index_blob)?)?;
+    let existing = std::fs::symlink_metadata(&abs).ok();
+    if e.index_mode == 0o120000 {
+        if existing.is_some() {
+            std::fs::remove_file(&abs)?;
+        }
+        if let Some(parent) = abs.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(git::bytes_to_os(&data), &abs)?;
+        return Ok(());
+    }
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+    {
+        std::fs::remove_file(&abs)?;
+    }
+    if let Some(parent) = abs.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&abs, &data)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&abs)?.permissions().mode() & 0o7777;
+        let wanted = if e.index_mode == 0o100755 {
+            mode | ((mode & 0o444) >> 2)
+        } else {
+            mode & !0o111
+        };
+        if wanted != mode {
+            std::fs::set_permissions(&abs, std::fs::Permissions::from_mode(wanted))?;
+        }
+    }
+    Ok(())
 }
 
 /// Directories missing on the way to `rel` (checkout-index will create
@@ -287,15 +398,12 @@ impl Keeper<'_> {
                 touched.push(e);
             }
         }
-        if !touched.is_empty() {
-            match apply_for(self.repo, &self.journal.patch, &touched) {
-                Ok(()) => report.merged = touched.iter().map(|e| e.rel()).collect(),
-                Err(_) => {
-                    for e in &touched {
-                        put_back(self.repo, &root, e)?;
-                    }
-                    report.conflicts = touched.iter().map(|e| e.rel()).collect();
-                }
+        for e in touched {
+            if merge_into(self.repo, &root, e)? {
+                report.merged.push(e.rel());
+            } else {
+                put_back(self.repo, &root, e)?;
+                report.conflicts.push(e.rel());
             }
         }
         finish(self.repo)?;
@@ -303,27 +411,46 @@ impl Keeper<'_> {
     }
 }
 
-/// Apply the user's patch for just these paths on top of a fixer's edits.
-fn apply_for(repo: &Repo, patch: &Path, entries: &[&Entry]) -> anyhow::Result<()> {
-    let mut args: Vec<String> = vec!["apply".into(), "--whitespace=nowarn".into()];
-    for e in entries {
-        let escaped: String = e
-            .path
-            .chars()
-            .flat_map(|c| {
-                if "*?[]\\".contains(c) {
-                    vec!['\\', c]
-                } else {
-                    vec![c]
-                }
-            })
-            .collect();
-        args.push(format!("--include={escaped}"));
+/// Merge the user's saved version into a file a fixer edited: a three-way
+/// merge with the index version as base (`git merge-file`). Returns false
+/// (and writes nothing) when the edits conflict or are not both text files.
+fn merge_into(repo: &Repo, root: &Path, e: &Entry) -> anyhow::Result<bool> {
+    let Saved::File { blob, mode } = &e.saved else {
+        return Ok(false);
+    };
+    let abs = git::to_path(root, e.rel().as_bstr());
+    let Ok(meta) = std::fs::symlink_metadata(&abs) else {
+        return Ok(false);
+    };
+    if !meta.is_file() || e.index_mode == 0o120000 {
+        return Ok(false);
     }
-    args.push(patch.to_string_lossy().into_owned());
-    let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-    write::git(repo, &argv, None)?;
-    Ok(())
+    let dir = tempfile::tempdir()?;
+    let current = dir.path().join("current");
+    let base = dir.path().join("base");
+    let user = dir.path().join("user");
+    std::fs::copy(&abs, &current)?;
+    std::fs::write(&base, write::read_blob(repo, parse_id(&e.index_blob)?)?)?;
+    std::fs::write(&user, write::read_blob(repo, parse_id(blob)?)?)?;
+    let out = std::process::Command::new("git")
+        .arg("merge-file")
+        .arg("-p")
+        .arg("--quiet")
+        .arg(&current)
+        .arg(&base)
+        .arg(&user)
+        .stderr(std::process::Stdio::null())
+        .output()?;
+    if out.status.code() != Some(0) {
+        return Ok(false);
+    }
+    std::fs::write(&abs, &out.stdout)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&abs, std::fs::Permissions::from_mode(*mode))?;
+    }
+    Ok(true)
 }
 
 /// Write one saved state back.

@@ -4,5 +4,6 @@
 
 pub mod install;
 pub mod keeper;
+pub mod patch;
 pub mod scope;
 pub mod signals;

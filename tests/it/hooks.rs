@@ -303,6 +303,32 @@ fn fixer_conflicting_with_unstaged_changes_is_rolled_back() {
 }
 
 #[test]
+fn fixer_edit_in_another_hunk_is_merged_with_unstaged_changes() {
+    let ctx = torture_repo(&step(
+        "fix-first-line",
+        "for f in \"$@\"; do sed -i 's/^ONE$/one (fixed)/' \"$f\"; done",
+        "files = [\"text.py\"]\nfix = true",
+    ));
+    install(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(
+        !out.status.success(),
+        "the fixer modified a file: {}",
+        show(&out)
+    );
+    assert!(
+        stderr(&out).contains("files were modified by this step"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        ctx.read("text.py"),
+        b"one (fixed)\ntwo\nthree\nfour\nFIVE unstaged\n",
+        "the fixer's edit and the user's unstaged edit are both kept"
+    );
+}
+
+#[test]
 fn fixer_with_restage_commits_its_fix_and_keeps_unstaged_work() {
     let ctx = torture_repo(&step(
         "fixer",
