@@ -51,6 +51,9 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// List the paths a hook would check (staged by default).
     Files(commands::files::FilesArgs),
+    /// Remove junk (macOS metadata, caches, build artifacts) safely:
+    /// previewed, confirmed, quarantined, audited, undoable.
+    Cleanup(commands::cleanup::CleanupArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -100,6 +103,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Init(args) => commands::init::run(ctx, &args),
         Command::Config(cmd) => commands::config::run(ctx, cmd),
         Command::Files(args) => commands::files::run(ctx, &args),
+        Command::Cleanup(args) => commands::cleanup::run(ctx, &args),
     }
 }
 
