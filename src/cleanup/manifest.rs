@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::cleanup::plan::Plan;
+use crate::cleanup::quarantine::RunId;
 use crate::cleanup::rules::{Category, EntryKind};
 
 /// The manifest format version.
@@ -178,6 +180,67 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The manifest of a run: the plan, the options it was made with and
+    /// what [`execute`](crate::cleanup::quarantine::execute) did.
+    pub fn for_run(
+        plan: &Plan,
+        options: Options,
+        run_id: &RunId,
+        quarantine: Option<&Path>,
+        entries: Vec<Entry>,
+    ) -> Manifest {
+        let removed: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.status != Status::Failed)
+            .collect();
+        let totals = Totals {
+            planned: entries.len(),
+            removed: removed.len(),
+            failed: entries.len() - removed.len(),
+            bytes_removed: removed.iter().map(|e| e.size).sum(),
+        };
+        let mut errors: Vec<ErrorRecord> = entries
+            .iter()
+            .filter_map(|e| {
+                e.error.as_ref().map(|m| ErrorRecord {
+                    path: Some(e.path.clone()),
+                    message: m.clone(),
+                })
+            })
+            .collect();
+        errors.extend(plan.warnings.iter().map(|w| ErrorRecord {
+            path: w.path.clone().map(JsonPath),
+            message: w.message.clone(),
+        }));
+        Manifest {
+            version: VERSION,
+            run_id: run_id.id.clone(),
+            created_at: run_id.created_at.clone(),
+            tool: format!("hephaestus {}", env!("CARGO_PKG_VERSION")),
+            root: JsonPath(plan.root.clone()),
+            options,
+            scan_roots: plan
+                .scan_roots
+                .iter()
+                .map(|r| JsonPath(r.path.clone()))
+                .collect(),
+            quarantine: quarantine.map(|q| JsonPath(q.to_path_buf())),
+            entries,
+            skipped_roots: plan
+                .skipped
+                .iter()
+                .map(|s| SkippedRoot {
+                    path: JsonPath(s.path.clone()),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            errors,
+            totals,
+            undone: false,
+            undo: Vec::new(),
+        }
+    }
+
     /// Entries still waiting in the quarantine.
     pub fn restorable(&self) -> usize {
         self.entries

@@ -9,9 +9,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cleanup::manifest::{
-    self, ErrorRecord, JsonPath, Manifest, SkippedRoot, Status, Totals,
-};
+use crate::cleanup::manifest::{self, JsonPath, Manifest, Status};
 use crate::cleanup::plan::{self, Plan, PlanSettings};
 use crate::cleanup::preview::{self, escape_path, human_size};
 use crate::cleanup::quarantine::{self, Quarantine, RunId};
@@ -286,7 +284,13 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let manifest = build_manifest(&plan, settings, &run_id, quarantine.as_ref(), entries);
+    let manifest = Manifest::for_run(
+        &plan,
+        settings.options.clone(),
+        &run_id,
+        quarantine.as_ref().map(|q| q.dir.as_path()),
+        entries,
+    );
     let manifest_path = match &settings.audit_manifest {
         Some(path) => path.clone(),
         None => {
@@ -379,65 +383,6 @@ fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
-}
-
-fn build_manifest(
-    plan: &Plan,
-    settings: &CleanupSettings,
-    run_id: &RunId,
-    quarantine: Option<&Quarantine>,
-    entries: Vec<manifest::Entry>,
-) -> Manifest {
-    let removed: Vec<&manifest::Entry> = entries
-        .iter()
-        .filter(|e| e.status != Status::Failed)
-        .collect();
-    let totals = Totals {
-        planned: entries.len(),
-        removed: removed.len(),
-        failed: entries.len() - removed.len(),
-        bytes_removed: removed.iter().map(|e| e.size).sum(),
-    };
-    let mut errors: Vec<ErrorRecord> = entries
-        .iter()
-        .filter_map(|e| {
-            e.error.as_ref().map(|m| ErrorRecord {
-                path: Some(e.path.clone()),
-                message: m.clone(),
-            })
-        })
-        .collect();
-    errors.extend(plan.warnings.iter().map(|w| ErrorRecord {
-        path: w.path.clone().map(JsonPath),
-        message: w.message.clone(),
-    }));
-    Manifest {
-        version: manifest::VERSION,
-        run_id: run_id.id.clone(),
-        created_at: run_id.created_at.clone(),
-        tool: format!("hephaestus {}", env!("CARGO_PKG_VERSION")),
-        root: JsonPath(plan.root.clone()),
-        options: settings.options.clone(),
-        scan_roots: plan
-            .scan_roots
-            .iter()
-            .map(|r| JsonPath(r.path.clone()))
-            .collect(),
-        quarantine: quarantine.map(|q| JsonPath(q.dir.clone())),
-        entries,
-        skipped_roots: plan
-            .skipped
-            .iter()
-            .map(|s| SkippedRoot {
-                path: JsonPath(s.path.clone()),
-                reason: s.reason.clone(),
-            })
-            .collect(),
-        errors,
-        totals,
-        undone: false,
-        undo: Vec::new(),
-    }
 }
 
 fn report_run(
