@@ -8,7 +8,7 @@
 # subdirectories, each holding ~45 ordinary files, and about 5% junk spread
 # through it (`.DS_Store`, `._*`, `*.pyc`, `__pycache__/` with files,
 # `build/` and `dist/` with files, `*.egg-info/`, `node_modules/` with
-# files, `.pytest_cache/`). `find` gets the same names, prunes `.git`,
+# files, `.pytest_cache/`, `.coverage`, `htmlcov/`). `find` gets the same names, prunes `.git`,
 # `site-packages` and every match, and prints the matches, just as the walk
 # does (hephaestus also lstats and sizes each match; find does not).
 # Timing is hyperfine (same run, both commands, output to /dev/null); memory
@@ -63,14 +63,14 @@ while made < total:
         touch(os.path.join(d, f"file{f:02d}.py"), b"x = 1\n")
     # About 5% junk, by entry count, in a fixed rotation.
     k = i % 20
-    if k in (0, 10):
+    if k in (0, 6, 10, 16):
         mkdir(os.path.join(d, "__pycache__")); junk += 1
         for f in range(3):
             touch(os.path.join(d, "__pycache__", f"file{f:02d}.cpython-311.pyc"), b"\0" * 64); junk += 1
-    elif k == 1:
+    elif k in (1, 7):
         touch(os.path.join(d, ".DS_Store"), b"\0" * 32); junk += 1
         touch(os.path.join(d, "._file00.py"), b"\0" * 32); junk += 1
-    elif k in (2, 12):
+    elif k in (2, 8, 12):
         b = os.path.join(d, "build"); mkdir(b); junk += 1
         for f in range(3):
             touch(os.path.join(b, f"out{f}.o"), b"\0" * 128); junk += 1
@@ -87,6 +87,11 @@ while made < total:
         p = os.path.join(d, ".pytest_cache"); mkdir(p); junk += 1
         touch(os.path.join(p, "README.md")); junk += 1
         dd = os.path.join(d, "dist"); mkdir(dd); junk += 1
+    elif k == 9:
+        touch(os.path.join(d, ".coverage"), b"\0" * 16); junk += 1
+        h = os.path.join(d, "htmlcov"); mkdir(h); junk += 1
+        for f in range(2):
+            touch(os.path.join(h, f"p{f}.html")); junk += 1
     i += 1
 open(os.path.join(root, f".generated-{total}"), "w").close()
 print(f"generated {made} entries, {junk} junk ({100 * junk / made:.1f}%) in {root}", file=sys.stderr)
