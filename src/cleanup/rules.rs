@@ -300,8 +300,9 @@ impl RuleSet {
         self.exclude.as_ref().is_some_and(|m| m.matches(rel))
     }
 
-    /// Decide one entry. `ancestry` is called only when a name matched.
-    pub fn decide(&self, entry: &Entry<'_>, ancestry: impl FnOnce() -> Ancestry) -> Decision {
+    /// Decide one entry. `ancestry` is called only when a name matched (or
+    /// for a `hephaestus` directory with --include-git).
+    pub fn decide(&self, entry: &Entry<'_>, ancestry: impl Fn() -> Ancestry) -> Decision {
         let name = entry.name;
         if entry.kind == EntryKind::Dir {
             if name == b".git" {
@@ -315,6 +316,11 @@ impl RuleSet {
                 return Decision::Prune(PruneReason::SitePackages);
             }
             if name == b".hephaestus" {
+                return Decision::Prune(PruneReason::OwnState);
+            }
+            // The quarantine lives in `<git dir>/hephaestus/`; with
+            // --include-git the walk must not clean its own quarantine.
+            if name == b"hephaestus" && self.include_git && ancestry().in_git {
                 return Decision::Prune(PruneReason::OwnState);
             }
         }

@@ -206,8 +206,10 @@ fn git_refs_named_build_or_dist_survive_deep_clean() {
     ctx.git(["branch", "dist"]);
     ctx.write(".git/.DS_Store", "meta");
     ctx.write(".git/info/__pycache__/x.pyc", "x");
+    ctx.write("sub/__MACOSX/.DS_Store", "quarantined");
     let out = ctx.run(["cleanup", "--deep-clean", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(!exists(&ctx.root.join("sub/__MACOSX")));
     assert!(ctx.root.join(".git/refs/heads/build").is_file());
     assert!(ctx.root.join(".git/refs/heads/dist").is_file());
     assert!(
@@ -222,6 +224,15 @@ fn git_refs_named_build_or_dist_survive_deep_clean() {
     assert!(ctx.root.join(".git/info/__pycache__/x.pyc").is_file());
     ctx.git(["rev-parse", "--verify", "refs/heads/build"]);
     ctx.git(["fsck", "--no-progress"]);
+    // The quarantine under .git/hephaestus is not cleaned by --include-git:
+    // the first run can still be undone.
+    let first = manifests(&ctx)[0].clone();
+    let out = ctx.run([OsStr::new("cleanup"), OsStr::new("undo"), first.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(
+        std::fs::read(ctx.root.join("sub/__MACOSX/.DS_Store")).unwrap(),
+        b"quarantined"
+    );
 }
 
 #[test]
@@ -1045,4 +1056,59 @@ fn scoped_check_library_api() {
         ["rs/target/debug/x", "node_modules/a/b.js", "lib/Icon\r"]
     );
     assert_eq!(hits[0].matched, "rs/target");
+}
+
+#[test]
+fn quarantine_on_another_filesystem_copies_and_undo_copies_back() {
+    use std::os::unix::fs::MetadataExt;
+    let ctx = TestContext::new();
+    let shm = Path::new("/dev/shm");
+    let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
+    if dev(shm).is_none() || dev(shm) == dev(&ctx.root) {
+        eprintln!("skipped: /dev/shm is not a separate filesystem here");
+        return;
+    }
+    ctx.write("a/build/bin/tool", "#!/bin/sh\n");
+    std::fs::set_permissions(
+        ctx.root.join("a/build/bin/tool"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("bin/tool", ctx.root.join("a/build/link")).unwrap();
+    ctx.write("a/.DS_Store", "meta");
+    let base = tempfile::Builder::new()
+        .prefix("heph-q")
+        .tempdir_in(shm)
+        .unwrap();
+    let plan = plan::plan(&plan_settings(&ctx)).expect("plan");
+    let run = RunId::new();
+    let q = Quarantine::create(base.path(), &run.id).expect("quarantine");
+    let entries = quarantine::execute(&plan, Some(&q), || {});
+    assert!(
+        entries.iter().all(|e| e.status == Status::Quarantined),
+        "{entries:?}"
+    );
+    assert!(!exists(&ctx.root.join("a/build")) && !exists(&ctx.root.join("a/.DS_Store")));
+    let mut m = Manifest::for_run(&plan, Default::default(), &run, Some(&q.dir), entries);
+    let report = quarantine::undo(&mut m, "now").expect("undo");
+    assert_eq!(report.restored.len(), 2, "{report:?}");
+    assert!(report.errors.is_empty(), "{report:?}");
+    assert!(m.undone);
+    assert_eq!(
+        std::fs::read(ctx.root.join("a/build/bin/tool")).unwrap(),
+        b"#!/bin/sh\n"
+    );
+    let mode = std::fs::metadata(ctx.root.join("a/build/bin/tool"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o755);
+    assert_eq!(
+        std::fs::read_link(ctx.root.join("a/build/link")).unwrap(),
+        Path::new("bin/tool")
+    );
+    assert_eq!(
+        std::fs::read(ctx.root.join("a/.DS_Store")).unwrap(),
+        b"meta"
+    );
 }
