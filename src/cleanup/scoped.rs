@@ -25,7 +25,7 @@ use crate::cleanup::preview::escape_bytes;
 use crate::cleanup::rules::{Ancestry, Categories, Category, Decision, Entry, EntryKind, RuleSet};
 use crate::config::glob::PathMatcher;
 use crate::config::model::{CleanupConfig, CleanupHookMode};
-use crate::git::{BString, ByteSlice};
+use crate::git::BString;
 use crate::printer::{Printer, Tone};
 
 /// How a hook classifies and handles junk.
@@ -353,8 +353,17 @@ pub fn repo_relative(root: &Path, cwd: &Path, given: &Path) -> BString {
             return rel.as_os_str().as_bytes().into();
         }
     }
-    let b: &[u8] = given.as_os_str().as_bytes();
-    b.trim_start_with(|c| c == '.' || c == '/').into()
+    // Outside the root: classify the plain components as given.
+    let mut out = Vec::new();
+    for c in given.components() {
+        if let std::path::Component::Normal(n) = c {
+            if !out.is_empty() {
+                out.push(b'/');
+            }
+            out.extend_from_slice(n.as_bytes());
+        }
+    }
+    out.into()
 }
 
 #[cfg(test)]
@@ -394,6 +403,20 @@ mod tests {
                 "lib/x.egg-info/PKG-INFO",
             ]
         );
+    }
+
+    #[test]
+    fn paths_from_the_command_line() {
+        let root = Path::new("/nonexistent-heph/repo");
+        let rel =
+            |cwd: &str, p: &str| repo_relative(root, Path::new(cwd), Path::new(p)).to_string();
+        assert_eq!(rel("/nonexistent-heph/repo", ".DS_Store"), ".DS_Store");
+        assert_eq!(
+            rel("/nonexistent-heph/repo", "./a/.DS_Store"),
+            "a/.DS_Store"
+        );
+        assert_eq!(rel("/nonexistent-heph/repo/a", "b/x.pyc"), "a/b/x.pyc");
+        assert_eq!(rel("/elsewhere", "./.DS_Store"), ".DS_Store");
     }
 
     #[test]
