@@ -84,6 +84,9 @@ fn classify(err: &anyhow::Error) -> (ExitStatus, Option<String>) {
         if let Some(e) = cause.downcast_ref::<crate::release::ReleaseError>() {
             return (e.status(), e.hint());
         }
+        if let Some(e) = cause.downcast_ref::<crate::cleanup::CleanupError>() {
+            return (e.status(), e.hint());
+        }
     }
     (ExitStatus::Internal, None)
 }

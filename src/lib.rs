@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) is a thin shell around [`cli::main`]; every
 //! concern lives in its own module so tests can drive the library API too.
 
+pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -129,7 +129,7 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         repo: repo.as_ref(),
         builtins: &ProjectBuiltins {
             loaded: &loaded,
-            repo: repo.as_ref(),
+            hook: req.hook,
         },
         children: &children,
         interrupted: &interrupted,

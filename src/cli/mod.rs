@@ -61,6 +61,9 @@ pub enum Command {
     /// Install or verify release assets (SHA-256 and Sigstore, fail closed).
     #[command(subcommand)]
     Release(commands::release::ReleaseCommand),
+    /// Remove junk (macOS metadata, caches, build artifacts) safely:
+    /// previewed, confirmed, quarantined, audited, undoable.
+    Cleanup(commands::cleanup::CleanupArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -114,6 +117,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
         Command::Drift(args) => commands::drift::run(ctx, &args),
         Command::Release(cmd) => commands::release::run(ctx, cmd),
+        Command::Cleanup(args) => commands::cleanup::run(ctx, &args),
     }
 }
 

@@ -129,6 +129,32 @@ pub struct CleanupConfig {
     /// Patterns never treated as junk.
     #[serde(default)]
     pub exclude: Vec<GlobPattern>,
+    /// Categories a hook treats as junk (default: all of them). macOS
+    /// metadata is always junk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_categories: Option<Vec<CleanupCategory>>,
+}
+
+/// `[cleanup] hook_categories = ["python-cache", …]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CleanupCategory {
+    Macos,
+    PythonCache,
+    BuildArtifacts,
+    NodeModules,
+}
+
+impl CleanupCategory {
+    /// The rule category it names.
+    pub fn category(self) -> crate::cleanup::Category {
+        match self {
+            CleanupCategory::Macos => crate::cleanup::Category::Macos,
+            CleanupCategory::PythonCache => crate::cleanup::Category::PythonCache,
+            CleanupCategory::BuildArtifacts => crate::cleanup::Category::BuildArtifacts,
+            CleanupCategory::NodeModules => crate::cleanup::Category::NodeModules,
+        }
+    }
 }
 
 /// `[cleanup] hook = "fail" | "unstage"`.

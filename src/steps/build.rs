@@ -1,4 +1,5 @@
-//! From configuration to steps: preset steps first (in pipeline order),
+//! From configuration to steps: the built-in scoped cleanup, then preset
+//! steps (in pipeline order),
 //! then the user's `[[guard-rails.steps]]`, where a user step with a preset
 //! step's name replaces it in place.
 
@@ -20,10 +21,10 @@ pub struct BuildOptions {
 /// The full pipeline for a project.
 pub fn pipeline(loaded: &Loaded, options: BuildOptions) -> anyhow::Result<Vec<Step>> {
     let presets: Vec<Preset> = loaded.effective_presets();
-    let mut steps: Vec<Step> = Vec::new();
-    if !presets.is_empty() {
-        steps.push(presets::cleanup_step());
-    }
+    // Scoped cleanup always comes first: junk about to be committed or
+    // pushed fails the hook whatever the presets. `SKIP=cleanup` or a user
+    // step named "cleanup" replaces it.
+    let mut steps: Vec<Step> = vec![presets::cleanup_step()];
     for preset in &presets {
         steps.extend(presets::steps(*preset));
     }

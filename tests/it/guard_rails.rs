@@ -20,6 +20,15 @@ fn step(name: &str, script: &str, extra: &str) -> String {
     )
 }
 
+fn by_name<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {doc}"))
+}
+
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", show(out)))
 }
@@ -51,7 +60,7 @@ fn steps_report_in_order_and_failure_names_step_position_and_exit_code() {
         "failed output is shown indented: {text}"
     );
     assert!(
-        stderr(&out).contains("guard-rails failed at step 2/3: second (exit 4)"),
+        stderr(&out).contains("guard-rails failed at step 3/4: second (exit 4)"),
         "{}",
         show(&out)
     );
@@ -142,9 +151,9 @@ fn timeout_kills_the_step_and_its_children() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let doc = json(&out);
-    assert_eq!(doc["steps"][0]["status"], "failed");
+    assert_eq!(by_name(&doc, "hang")["status"], "failed");
     assert!(
-        doc["steps"][0]["message"]
+        by_name(&doc, "hang")["message"]
             .as_str()
             .unwrap()
             .contains("timed out"),
@@ -245,8 +254,13 @@ fn globs_exclude_scope_and_skips() {
         "project steps get no files"
     );
     let doc = json(&out);
-    assert_eq!(doc["steps"][2]["status"], "skipped");
-    assert_eq!(doc["steps"][3]["skip_reason"], "no files");
+    assert_eq!(
+        by_name(&doc, "cleanup")["status"],
+        "passed",
+        "scoped cleanup always runs first"
+    );
+    assert_eq!(by_name(&doc, "skipme")["status"], "skipped");
+    assert_eq!(by_name(&doc, "rs")["skip_reason"], "no files");
     let out = ctx.run(["guard-rails", "--step", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     let out = ctx.run(["guard-rails", "--step", "py", "--format", "json"]);
@@ -324,7 +338,7 @@ fn hook_run_modes_all_files_files_range_and_json() {
     ]);
     let doc = json(&out);
     assert_eq!(doc["mode"], "last-commit");
-    assert_eq!(doc["steps"][0]["files"], serde_json::json!(["b.txt"]));
+    assert_eq!(by_name(&doc, "rec")["files"], serde_json::json!(["b.txt"]));
     assert_eq!(doc["exit_code"], 0);
 }
 

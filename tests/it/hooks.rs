@@ -810,3 +810,43 @@ fn commit_msg_hook_gets_the_message_file() {
     let out = commit(&ctx, &["-q", "-m", "JIRA-1 fix"]);
     assert!(out.status.success(), "{}", show(&out));
 }
+
+#[test]
+fn staged_junk_fails_the_commit_with_the_fix_and_unstage_mode_unstages() {
+    let ctx = TestContext::new();
+    config(&ctx, "");
+    ctx.write("a.txt", "a\n");
+    ctx.commit_all("base");
+    install(&ctx);
+    ctx.write(".DS_Store", "junk");
+    ctx.write("pkg/__pycache__/m.cpython-311.pyc", "junk");
+    ctx.write("b.txt", "b\n");
+    ctx.git(["add", "-A"]);
+    let out = commit(&ctx, &["-q", "-m", "junk"]);
+    assert!(!out.status.success(), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".DS_Store") && err.contains("git rm --cached"),
+        "{err}"
+    );
+    assert!(
+        ctx.root.join(".DS_Store").exists(),
+        "nothing is deleted from a hook"
+    );
+
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n[cleanup]\nhook = \"unstage\"\n",
+    );
+    ctx.git(["add", "hephaestus.toml"]);
+    let out = commit(&ctx, &["-q", "-m", "without junk"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let committed = String::from_utf8(ctx.git(["ls-tree", "-r", "--name-only", "HEAD"])).unwrap();
+    assert!(
+        committed.contains("b.txt")
+            && !committed.contains(".DS_Store")
+            && !committed.contains("__pycache__"),
+        "{committed}"
+    );
+    assert!(ctx.root.join(".DS_Store").exists());
+}

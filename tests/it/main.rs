@@ -4,6 +4,7 @@
 
 mod common;
 
+mod cleanup;
 mod cli;
 mod config;
 mod drift;
