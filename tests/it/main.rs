@@ -11,6 +11,7 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;
+mod precommit;
 mod release;
 mod release_server;
 mod release_sigstore;
