@@ -132,19 +132,27 @@ pub fn starter(detected: &[Preset]) -> String {
 # What a hook does when junk (such as .DS_Store) is about to be committed:
 # "fail" (print the `git rm --cached` fix) or "unstage".
 # hook = "fail"
+# Categories a hook treats as junk (macOS metadata always is):
+# hook_categories = ["python-cache", "build-artifacts", "node-modules"]
 # extra_patterns = ["*.orig"]
 # exclude = ["docs/Icon.png"]
 
 [drift]
 # Declared tool versions: pins or PEP 440 ranges. Without this table the
 # dev tools in pyproject.toml are used.
+# timeout = "10s"
 # [drift.tools]
 # ruff = "0.14.0"
 # mypy = ">=1.18,<2"
+# mytool = {{ version = "2.1", command = ["mytool", "version"], pattern = "v([0-9.]+)" }}
 
 [release]
 # Where `hephaestus release install` downloads from.
 # repository = "OWNER/REPO"
+# require_sigstore = true
+# sigstore_identities = ["https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/*"]
+# sigstore_issuer = "https://token.actions.githubusercontent.com"
+# bin_dir = "~/.local/bin"
 "#
     )
 }
