@@ -61,6 +61,10 @@ pub enum Command {
     /// Install or verify release assets (SHA-256 and Sigstore, fail closed).
     #[command(subcommand)]
     Release(commands::release::ReleaseCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory.
+    Man(commands::completions::ManArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -114,6 +118,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
         Command::Drift(args) => commands::drift::run(ctx, &args),
         Command::Release(cmd) => commands::release::run(ctx, cmd),
+        Command::Completions(args) => commands::completions::run_completions(ctx, &args),
+        Command::Man(args) => commands::completions::run_man(ctx, &args),
     }
 }
 

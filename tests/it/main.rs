@@ -5,6 +5,7 @@
 mod common;
 
 mod cli;
+mod completions;
 mod config;
 mod drift;
 mod git_layer;
