@@ -7,6 +7,7 @@ mod common;
 mod cli;
 mod completions;
 mod config;
+mod docs;
 mod drift;
 mod git_layer;
 mod guard_rails;

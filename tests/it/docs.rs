@@ -1,0 +1,146 @@
+//! The reference docs stay in step with the code: every configuration key
+//! (from the serde definitions themselves) is in docs/configuration.md,
+//! and every command, argument and long flag of the real clap tree is in
+//! docs/cli.md. Adding a key or a flag without documenting it fails here.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+fn doc(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/").to_string() + name;
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The field names serde expects for `T`: the derived `Deserialize` hands
+/// them to `deserialize_struct`, which this deserializer records and then
+/// refuses (so nothing else is needed to read them).
+fn fields_of<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
+    use serde::de::{self, Visitor};
+    struct Probe<'a>(&'a mut Vec<&'static str>);
+    impl<'de> de::Deserializer<'de> for Probe<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.extend_from_slice(fields);
+            Err(de::Error::custom("fields recorded"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields = Vec::new();
+    let _ = T::deserialize(Probe(&mut fields));
+    assert!(
+        !fields.is_empty(),
+        "no fields recorded for {}",
+        std::any::type_name::<T>()
+    );
+    fields
+}
+
+/// Every `(prefix, field)` of the configuration types, as the key paths
+/// docs/configuration.md writes them.
+fn config_key_paths() -> Vec<String> {
+    use hephaestus::config::model::*;
+    let mut keys: Vec<String> = fields_of::<Config>()
+        .into_iter()
+        .map(|section| format!("[{section}]"))
+        .collect();
+    let sections: [(&str, Vec<&str>); 7] = [
+        ("hooks", fields_of::<HooksConfig>()),
+        ("guard-rails", fields_of::<GuardRailsConfig>()),
+        ("guard-rails.steps[]", fields_of::<StepConfig>()),
+        ("cleanup", fields_of::<CleanupConfig>()),
+        ("drift", fields_of::<DriftConfig>()),
+        ("drift.tools.<name>", fields_of::<DriftToolTable>()),
+        ("release", fields_of::<ReleaseConfig>()),
+    ];
+    for (prefix, fields) in sections {
+        keys.extend(fields.into_iter().map(|f| format!("{prefix}.{f}")));
+    }
+    keys
+}
+
+#[test]
+fn every_config_key_is_in_configuration_md() {
+    let text = doc("configuration.md");
+    let missing: Vec<String> = config_key_paths()
+        .into_iter()
+        .filter(|k| !text.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/configuration.md does not document: {missing:?}"
+    );
+}
+
+/// The dotted key paths of a parsed table; array-of-tables elements add
+/// `[]`, `drift.tools` entries are `<name>`, and `env` values are free-form.
+fn dotted_paths(table: &toml::Table, prefix: &str, out: &mut BTreeSet<String>) {
+    for (key, value) in table {
+        let key = if prefix == "drift.tools" {
+            "<name>"
+        } else {
+            key.as_str()
+        };
+        let path = if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        out.insert(path.clone());
+        if path.ends_with(".env") {
+            continue;
+        }
+        match value {
+            toml::Value::Table(t) => dotted_paths(t, &path, out),
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(t) = item {
+                        dotted_paths(t, &format!("{path}[]"), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn the_complete_example_loads_and_each_of_its_keys_is_documented() {
+    let text = doc("configuration.md");
+    let example = text
+        .split("## A complete example")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .expect("docs/configuration.md has a complete example in a toml block");
+    let config: hephaestus::config::Config =
+        hephaestus::config::parse_toml(std::path::Path::new("example.toml"), example)
+            .unwrap_or_else(|e| panic!("the complete example does not load: {e}"));
+    let table = toml::Table::try_from(&config).expect("serialize the example");
+    let mut paths = BTreeSet::new();
+    dotted_paths(&table, "", &mut paths);
+    let top: Vec<&str> = table.keys().map(|k| k.as_str()).collect();
+    for section in &top {
+        paths.remove(*section);
+    }
+    let undocumented: Vec<&String> = paths
+        .iter()
+        .filter(|p| !text.contains(&format!("`{p}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "keys of the example without a row: {undocumented:?}"
+    );
+}
