@@ -144,3 +144,128 @@ fn the_complete_example_loads_and_each_of_its_keys_is_documented() {
         "keys of the example without a row: {undocumented:?}"
     );
 }
+
+/// The section of docs/cli.md for a command: from its heading (a line
+/// starting with `#` that names "`hephaestus <path>`") to the next heading
+/// that names a command.
+fn cli_section<'a>(text: &'a str, path: &str) -> Option<&'a str> {
+    let needle = format!("`hephaestus {path}`");
+    let mut start = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let is_heading = line.starts_with('#');
+        if let Some(s) = start {
+            if is_heading && line.contains("`hephaestus ") {
+                return Some(&text[s..offset]);
+            }
+        } else if is_heading && line.contains(&needle) {
+            start = Some(offset);
+        }
+        offset += line.len();
+    }
+    start.map(|s| &text[s..])
+}
+
+/// Does `section` mention `--flag` as a whole flag (not a prefix of a longer one)?
+fn mentions_flag(section: &str, long: &str) -> bool {
+    let needle = format!("--{long}");
+    section.match_indices(&needle).any(|(i, _)| {
+        let next = section[i + needle.len()..].chars().next();
+        !matches!(next, Some(c) if c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
+/// Every visible subcommand with its path (`hook run`), depth first.
+fn walk_commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            sub.get_name().to_string()
+        } else {
+            format!("{prefix} {}", sub.get_name())
+        };
+        out.push((path.clone(), sub.clone()));
+        walk_commands(sub, &path, out);
+    }
+}
+
+#[test]
+fn every_command_argument_and_flag_is_in_cli_md() {
+    use clap::CommandFactory;
+    let text = doc("cli.md");
+    let root = hephaestus::cli::Cli::command();
+    let mut problems = Vec::new();
+
+    let global = text
+        .split("## Global options")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap_or_default();
+    for arg in root.get_arguments().filter(|a| !a.is_hide_set()) {
+        if let Some(long) = arg.get_long()
+            && !mentions_flag(global, long)
+        {
+            problems.push(format!(
+                "global option --{long} (section \"## Global options\")"
+            ));
+        }
+    }
+
+    let mut commands = Vec::new();
+    walk_commands(&root, "", &mut commands);
+    assert!(commands.len() > 10, "the command tree looks empty");
+    for (path, cmd) in &commands {
+        let Some(section) = cli_section(&text, path) else {
+            problems.push(format!("command `hephaestus {path}` has no heading"));
+            continue;
+        };
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            if arg.is_global_set() {
+                continue;
+            }
+            if let Some(long) = arg.get_long() {
+                if !mentions_flag(section, long) {
+                    problems.push(format!("`hephaestus {path}`: --{long}"));
+                }
+            } else if arg.is_positional() {
+                let name = arg
+                    .get_value_names()
+                    .and_then(|v| v.first())
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+                if !section.contains(&name) {
+                    problems.push(format!("`hephaestus {path}`: argument {name}"));
+                }
+            } else if let Some(short) = arg.get_short()
+                && !section.contains(&format!("`-{short}"))
+            {
+                problems.push(format!("`hephaestus {path}`: -{short}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/cli.md is missing:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn cli_md_documents_every_exit_code() {
+    let text = doc("cli.md");
+    let section = text
+        .split("## Exit codes")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/cli.md has an Exit codes section");
+    use hephaestus::exit::ExitStatus::*;
+    for status in [Success, Failure, Usage, Internal, Interrupted] {
+        assert!(
+            section.contains(&format!("| {} |", status.code())),
+            "exit code {} ({status:?}) is not documented",
+            status.code()
+        );
+    }
+}
