@@ -15,3 +15,4 @@ mod hooks;
 mod release;
 mod release_server;
 mod release_sigstore;
+mod threat_model;
