@@ -64,6 +64,10 @@ pub enum Command {
     /// Remove junk (macOS metadata, caches, build artifacts) safely:
     /// previewed, confirmed, quarantined, audited, undoable.
     Cleanup(commands::cleanup::CleanupArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory.
+    Man(commands::completions::ManArgs),
 }
 
 /// Everything a command needs besides its own arguments.
@@ -118,6 +122,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Drift(args) => commands::drift::run(ctx, &args),
         Command::Release(cmd) => commands::release::run(ctx, cmd),
         Command::Cleanup(args) => commands::cleanup::run(ctx, &args),
+        Command::Completions(args) => commands::completions::run_completions(ctx, &args),
+        Command::Man(args) => commands::completions::run_man(ctx, &args),
     }
 }
 

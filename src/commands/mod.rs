@@ -3,6 +3,7 @@
 //! exit status.
 
 pub mod cleanup;
+pub mod completions;
 pub mod config;
 pub mod drift;
 pub mod files;

@@ -6,7 +6,9 @@ mod common;
 
 mod cleanup;
 mod cli;
+mod completions;
 mod config;
+mod docs;
 mod drift;
 mod git_layer;
 mod guard_rails;
@@ -15,3 +17,4 @@ mod precommit;
 mod release;
 mod release_server;
 mod release_sigstore;
+mod threat_model;
