@@ -80,6 +80,10 @@ pub struct Journal {
     pub work_tree: PathBuf,
     /// `git apply`-able patch of the same changes, for people and tools.
     pub patch: PathBuf,
+    /// A ref to a tree holding every backup blob, so `git gc` keeps them
+    /// while the journal exists (absent if the ref could not be written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_ref: Option<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -260,12 +264,14 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
         return Ok(None);
     }
     write_durably(&patch_path(repo), patch.as_bytes())?;
+    let backup_ref = protect_backups(repo, &entries);
     let journal = Journal {
         version: JOURNAL_VERSION,
         pid: std::process::id(),
         created: now(),
         work_tree: root.clone(),
         patch: patch_path(repo),
+        backup_ref,
         entries,
     };
     write_durably(&journal_path(repo), &serde_json::to_vec_pretty(&journal)?)?;
@@ -507,7 +513,45 @@ fn parse_id(hex: &str) -> anyhow::Result<gix::ObjectId> {
         .map_err(|e| anyhow::anyhow!("bad object id {hex:?} in the journal: {e}"))
 }
 
+/// Point a ref (one per work tree) at a tree of the backup blobs so that
+/// `git gc` cannot prune them while the journal is pending.
+fn protect_backups(repo: &Repo, entries: &[Entry]) -> Option<String> {
+    use gix::objs::tree::{Entry as TreeEntry, EntryKind};
+    let mut tree = gix::objs::Tree::empty();
+    for (i, e) in entries.iter().enumerate() {
+        let blob = match &e.saved {
+            Saved::File { blob, .. } | Saved::Symlink { blob } => blob,
+            Saved::Missing { .. } => continue,
+        };
+        let Ok(oid) = parse_id(blob) else { continue };
+        tree.entries.push(TreeEntry {
+            mode: EntryKind::Blob.into(),
+            filename: format!("{i:08}").into(),
+            oid,
+        });
+    }
+    let tree_id = repo.gix().write_object(&tree).ok()?.detach();
+    let name = backup_ref_name(repo);
+    repo.gix()
+        .reference(
+            name.as_str(),
+            tree_id,
+            gix::refs::transaction::PreviousValue::Any,
+            "hephaestus: keeper backup",
+        )
+        .ok()?;
+    Some(name)
+}
+
+fn backup_ref_name(repo: &Repo) -> String {
+    let id = Sha256::digest(repo.git_dir().as_os_str().as_encoded_bytes());
+    format!("refs/hephaestus/keeper/{}", hex::encode(&id[..8]))
+}
+
 fn finish(repo: &Repo) -> anyhow::Result<()> {
+    if let Ok(r) = repo.gix().find_reference(backup_ref_name(repo).as_str()) {
+        let _ = r.delete();
+    }
     let _ = std::fs::remove_file(patch_path(repo));
     std::fs::remove_file(journal_path(repo))?;
     Ok(())

@@ -449,12 +449,21 @@ fn sigkill_leaves_a_journal_that_recover_restores() {
         show(&out)
     );
 
+    // The backups are held by a ref: even an aggressive gc keeps them.
+    let refs = String::from_utf8(ctx.git(["for-each-ref", "refs/hephaestus/"])).unwrap();
+    assert!(refs.contains("refs/hephaestus/keeper/"), "{refs}");
+    ctx.git(["gc", "-q", "--prune=now"]);
+
     let out = ctx.run(["hook", "recover"]);
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(
         snapshot(&ctx),
         before,
         "recover restores the user's work exactly"
+    );
+    assert!(
+        ctx.git(["for-each-ref", "refs/hephaestus/"]).is_empty(),
+        "the backup ref is removed"
     );
     let out = ctx.run(["hook", "recover"]);
     assert!(
