@@ -102,6 +102,7 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     ));
     let plan = plan::plan(&steps, &run_scope.files, &selection);
     let anything_runs = plan.steps.iter().any(|p| p.skip.is_none());
+    phase("planned");
 
     let children = Children::default();
     let interrupted = signals::install(children.clone());

@@ -295,6 +295,14 @@ impl RuleSet {
         self.extra.is_some()
     }
 
+    /// Could an entry with this name be junk at all? Without configured
+    /// patterns only the built-in names can, whatever the context; a
+    /// path none of whose components is such a name needs no further look
+    /// (no `lstat`, no ancestry).
+    pub fn could_match(&self, name: &[u8]) -> bool {
+        self.extra.is_some() || builtin(name).is_some()
+    }
+
     /// Is this path excluded by `[cleanup] exclude`?
     pub fn excluded(&self, rel: &[u8]) -> bool {
         self.exclude.as_ref().is_some_and(|m| m.matches(rel))
