@@ -156,6 +156,26 @@ impl Repo {
         Ok(out)
     }
 
+    /// Call `f` with every tracked path (`git ls-files` order), each once,
+    /// without collecting them.
+    pub fn for_each_tracked(
+        &self,
+        mut f: impl FnMut(&BStr) -> std::io::Result<()>,
+    ) -> Result<std::io::Result<()>, GitError> {
+        let index = self.index()?;
+        let mut last: Option<&BStr> = None;
+        for entry in index.entries() {
+            let path = entry.path(&index);
+            if last != Some(path) {
+                if let Err(e) = f(path) {
+                    return Ok(Err(e));
+                }
+                last = Some(path);
+            }
+        }
+        Ok(Ok(()))
+    }
+
     /// Every tracked path (`git ls-files`), each once.
     pub fn tracked_paths(&self) -> Result<Vec<BString>, GitError> {
         let index = self.index()?;
