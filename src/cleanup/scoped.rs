@@ -18,7 +18,6 @@
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::cleanup::CleanupError;
 use crate::cleanup::preview::escape_bytes;
@@ -242,51 +241,15 @@ pub fn render_failure(printer: &Printer, hits: &[JunkHit]) -> String {
 /// Remove the hits from the index, leaving the files on disk.
 ///
 /// Writing the index goes through the git CLI (gix has no safe `rm
-/// --cached`): `git --literal-pathspecs rm --cached --quiet
-/// --ignore-unmatch --pathspec-from-file=- --pathspec-file-nul`, the
+/// --cached`): `git rm --cached --quiet --ignore-unmatch
+/// --pathspec-from-file=- --pathspec-file-nul` with literal pathspecs
+/// ([`crate::git::write::unstage_paths`]), the
 /// paths NUL-separated on stdin so any bytes and any number of paths
 /// pass. The environment is inherited, so `GIT_DIR` and `GIT_INDEX_FILE`
 /// set by git for a hook are honoured.
 pub fn unstage(root: &Path, hits: &[JunkHit]) -> Result<(), CleanupError> {
-    if hits.is_empty() {
-        return Ok(());
-    }
-    let mut child = Command::new("git")
-        .args([
-            "--literal-pathspecs",
-            "rm",
-            "--cached",
-            "--quiet",
-            "--ignore-unmatch",
-            "--pathspec-from-file=-",
-            "--pathspec-file-nul",
-        ])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| CleanupError::Unstage(format!("cannot run git: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let mut input = Vec::new();
-        for h in hits {
-            input.extend_from_slice(&h.path);
-            input.push(0);
-        }
-        stdin
-            .write_all(&input)
-            .map_err(|e| CleanupError::Unstage(format!("cannot write to git: {e}")))?;
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| CleanupError::Unstage(format!("git rm --cached: {e}")))?;
-    if !out.status.success() {
-        return Err(CleanupError::Unstage(format!(
-            "git rm --cached failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(())
+    let paths: Vec<BString> = hits.iter().map(|h| h.path.clone()).collect();
+    crate::git::write::unstage_paths(root, &paths).map_err(|e| CleanupError::Unstage(e.to_string()))
 }
 
 /// What a scoped run did.

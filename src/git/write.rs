@@ -21,7 +21,15 @@ fn failed(what: &str, detail: impl std::fmt::Display) -> GitError {
 /// Run `git <args>` in the work tree with `stdin`, returning stdout.
 /// The environment (including a hook's `GIT_INDEX_FILE`) is inherited.
 pub fn git(repo: &Repo, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, GitError> {
-    let root = repo.work_tree()?;
+    git_in(repo.work_tree()?, args, stdin)
+}
+
+/// Run `git <args>` in `root` (see [`git`]).
+pub fn git_in(
+    root: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> Result<Vec<u8>, GitError> {
     let mut cmd = Command::new("git");
     cmd.args(args)
         .current_dir(root)
@@ -69,13 +77,14 @@ pub fn add_paths(repo: &Repo, paths: &[BString]) -> Result<(), GitError> {
     Ok(())
 }
 
-/// `git rm --cached` exactly these paths (the files stay on disk).
-pub fn unstage_paths(repo: &Repo, paths: &[BString]) -> Result<(), GitError> {
+/// `git rm --cached` exactly these paths in the work tree at `root` (the
+/// files stay on disk).
+pub fn unstage_paths(root: &std::path::Path, paths: &[BString]) -> Result<(), GitError> {
     if paths.is_empty() {
         return Ok(());
     }
-    git(
-        repo,
+    git_in(
+        root,
         &[
             "rm",
             "--cached",

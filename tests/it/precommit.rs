@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-use crate::common::{TestContext, show};
+use crate::common::{TestContext, pin_env, show};
 
 fn venv() -> Option<PathBuf> {
     let venv = PathBuf::from(std::env::var_os("HEPHAESTUS_TEST_VENV")?);
@@ -16,17 +16,25 @@ fn venv() -> Option<PathBuf> {
 fn try_repo(ctx: &TestContext, venv: &std::path::Path, tool: &str, args: &[&str]) -> Output {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let cache = here.join("target").join("framework-cache");
-    let mut cmd = ctx.git_cmd();
-    cmd.env_remove("GIT_CONFIG_GLOBAL");
+    // The real HOME's toolchain, before pin_env points HOME at the test's.
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".cargo"));
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home.join(".rustup"));
     let mut command = std::process::Command::new(venv.join("bin").join(tool));
+    pin_env(&mut command, &ctx.home);
     command
         .current_dir(&ctx.root)
         .arg("try-repo")
         .arg(&here)
         .args(args)
-        .env("HOME", &ctx.home)
-        .env("GIT_CONFIG_GLOBAL", ctx.home.join(".gitconfig"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("CARGO_HOME", cargo_home)
+        .env("RUSTUP_HOME", rustup_home)
         .env("PRE_COMMIT_HOME", cache.join("pre-commit"))
         .env("PREK_HOME", cache.join("prek"))
         // One build directory for both frameworks, and a quick profile:
@@ -35,21 +43,7 @@ fn try_repo(ctx: &TestContext, venv: &std::path::Path, tool: &str, args: &[&str]
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("NO_COLOR", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_WORK_TREE");
-    if let Some(cargo_home) = std::env::var_os("CARGO_HOME") {
-        command.env("CARGO_HOME", cargo_home);
-    } else if let Some(home) = std::env::var_os("HOME") {
-        command.env("CARGO_HOME", PathBuf::from(home).join(".cargo"));
-    }
-    if let Some(rustup_home) = std::env::var_os("RUSTUP_HOME") {
-        command.env("RUSTUP_HOME", rustup_home);
-    } else if let Some(home) = std::env::var_os("HOME") {
-        command.env("RUSTUP_HOME", PathBuf::from(home).join(".rustup"));
-    }
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
     command.output().expect("run the framework")
 }
 
