@@ -499,3 +499,62 @@ fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "SKIPPED {why}");
 }
+
+#[test]
+fn user_step_replaces_a_preset_step_by_name_and_drift_runs_as_a_step() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"rust\"]\n\n[[guard-rails.steps]]\nname = \"cargo test\"\nrun = [\"sh\", \"-c\", \"echo replaced > ../replaced.txt\"]\nscope = \"project\"\n\n[drift.tools]\nfaketool = \"1.2.0\"\n",
+    );
+    ctx.write("bin/faketool", "#!/bin/sh\necho 'faketool 1.5.3'\n");
+    std::fs::set_permissions(
+        ctx.root.join("bin/faketool"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    ctx.commit_all("base");
+    let path = format!(
+        "{}:{}",
+        ctx.root.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = ctx
+        .heph()
+        .env("PATH", &path)
+        .args([
+            "guard-rails",
+            "--step",
+            "cargo test",
+            "--step",
+            "drift",
+            "--drift",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let names: Vec<&str> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cargo test", "drift"], "{doc}");
+    assert_eq!(
+        std::fs::read_to_string(ctx.base.join("replaced.txt")).unwrap(),
+        "replaced\n",
+        "the user's command ran"
+    );
+    let drift = by_name(&doc, "drift");
+    assert_eq!(
+        drift["status"], "failed",
+        "1.5.3 drifts from the pinned 1.2: {doc}"
+    );
+    assert!(
+        drift["output"].as_str().unwrap().contains("faketool"),
+        "{doc}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
