@@ -290,6 +290,20 @@ fn git_index_file_and_git_dir_overrides_are_honoured() {
     assert_matches_git_in(&ctx, &elsewhere, &env);
 }
 
+/// `files --from-ref FROM --to-ref TO` against `git diff --name-only
+/// --diff-filter=d <spec>`; returns our paths.
+fn range_matches_git(ctx: &TestContext, from: &str, to: &str, spec: &str) -> Vec<Vec<u8>> {
+    let ours = heph_paths(ctx, &ctx.root, &["--from-ref", from, "--to-ref", to], &[]);
+    let oracle = git_paths(
+        ctx,
+        &ctx.root,
+        &["diff", "--name-only", "-z", "--diff-filter=d", spec],
+        &[],
+    );
+    assert_eq!(ours, oracle, "{from}..{to} differs from git diff {spec}");
+    ours
+}
+
 #[test]
 fn ref_ranges_match_git_three_dot_and_fall_back_to_two_dot() {
     let ctx = base_repo();
@@ -302,25 +316,7 @@ fn ref_ranges_match_git_three_dot_and_fall_back_to_two_dot() {
     ctx.git(["checkout", "-q", "main"]);
     ctx.write("main-only.txt", "m\n");
     ctx.commit_all("main moves on");
-    let range = heph_paths(
-        &ctx,
-        &ctx.root,
-        &["--from-ref", "main", "--to-ref", "feature"],
-        &[],
-    );
-    let oracle = git_paths(
-        &ctx,
-        &ctx.root,
-        &[
-            "diff",
-            "--name-only",
-            "-z",
-            "--diff-filter=d",
-            "main...feature",
-        ],
-        &[],
-    );
-    assert_eq!(range, oracle);
+    let range = range_matches_git(&ctx, "main", "feature", "main...feature");
     assert!(
         !range.contains(&b"main-only.txt".to_vec()),
         "three-dot: only the feature side"
@@ -332,25 +328,7 @@ fn ref_ranges_match_git_three_dot_and_fall_back_to_two_dot() {
     ctx.write("island.txt", "i\n");
     ctx.git(["add", "island.txt"]);
     ctx.git(["commit", "-qm", "island"]);
-    let range = heph_paths(
-        &ctx,
-        &ctx.root,
-        &["--from-ref", "main", "--to-ref", "island"],
-        &[],
-    );
-    let oracle = git_paths(
-        &ctx,
-        &ctx.root,
-        &[
-            "diff",
-            "--name-only",
-            "-z",
-            "--diff-filter=d",
-            "main..island",
-        ],
-        &[],
-    );
-    assert_eq!(range, oracle);
+    range_matches_git(&ctx, "main", "island", "main..island");
 
     let last = heph_paths(&ctx, &ctx.root, &["--last-commit"], &[]);
     assert_eq!(last, vec![b"island.txt".to_vec()]);

@@ -370,8 +370,9 @@ fn signal(pid: &str, sig: i32) {
     }
 }
 
-#[test]
-fn sigint_during_a_step_restores_everything() {
+/// Send `sig` to the hook process while a step runs: the step is stopped,
+/// everything is restored, the commit does not happen.
+fn interrupt_restores_everything(sig: i32) {
     let ctx = torture_repo(&step("slow", "echo $PPID > ../heph.pid; sleep 30", ""));
     install(&ctx);
     let before = snapshot(&ctx);
@@ -383,7 +384,7 @@ fn sigint_during_a_step_restores_everything() {
         .spawn()
         .unwrap();
     let pid = wait_for(&ctx.base.join("heph.pid"));
-    signal(&pid, libc::SIGINT);
+    signal(&pid, sig);
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success(), "{}", show(&out));
     assert!(stderr(&out).contains("interrupted"), "{}", show(&out));
@@ -392,22 +393,13 @@ fn sigint_during_a_step_restores_everything() {
 }
 
 #[test]
+fn sigint_during_a_step_restores_everything() {
+    interrupt_restores_everything(libc::SIGINT);
+}
+
+#[test]
 fn sigterm_during_a_step_restores_everything() {
-    let ctx = torture_repo(&step("slow", "echo $PPID > ../heph.pid; sleep 30", ""));
-    install(&ctx);
-    let before = snapshot(&ctx);
-    let child = ctx
-        .git_cmd()
-        .args(["commit", "-q", "-m", "msg"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = wait_for(&ctx.base.join("heph.pid"));
-    signal(&pid, libc::SIGTERM);
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
-    assert_eq!(snapshot(&ctx), before);
+    interrupt_restores_everything(libc::SIGTERM);
 }
 
 #[test]
