@@ -275,22 +275,16 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
         entries,
     };
     write_durably(&journal_path(repo), &serde_json::to_vec_pretty(&journal)?)?;
-    // Only now touch the work tree.
-    if filters_possible(repo, &index) {
-        for e in &journal.entries {
-            let abs = git::to_path(&root, e.rel().as_bstr());
-            if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
-                // checkout-index replaces files in place; a symlink where
-                // the index has a file (or the reverse) goes first.
-                std::fs::remove_file(&abs)?;
-            }
+    // Only now touch the work tree. Should that fail half-way, put back
+    // what was saved at once (the journal stays if even that fails).
+    if let Err(e) = match_index(repo, &root, &index, &journal) {
+        for entry in &journal.entries {
+            put_back(repo, &root, entry)?;
         }
-        let paths: Vec<BString> = journal.entries.iter().map(|e| e.rel()).collect();
-        write::checkout_index(repo, &paths)?;
-    } else {
-        for e in &journal.entries {
-            materialise(repo, &root, e)?;
-        }
+        finish(repo)?;
+        return Err(
+            e.context("could not make the work tree match the index; your changes were put back")
+        );
     }
     let materialised = journal
         .entries
@@ -306,6 +300,32 @@ pub fn save(repo: &Repo) -> anyhow::Result<Option<Keeper<'_>>> {
         journal,
         materialised,
     }))
+}
+
+/// Make the saved paths match the index.
+fn match_index(
+    repo: &Repo,
+    root: &Path,
+    index: &gix::index::State,
+    journal: &Journal,
+) -> anyhow::Result<()> {
+    if filters_possible(repo, index) {
+        for e in &journal.entries {
+            let abs = git::to_path(root, e.rel().as_bstr());
+            if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+                // checkout-index replaces files in place; a symlink where
+                // the index has a file (or the reverse) goes first.
+                std::fs::remove_file(&abs)?;
+            }
+        }
+        let paths: Vec<BString> = journal.entries.iter().map(|e| e.rel()).collect();
+        write::checkout_index(repo, &paths)?;
+    } else {
+        for e in &journal.entries {
+            materialise(repo, root, e)?;
+        }
+    }
+    Ok(())
 }
 
 /// Could a git filter (eol conversion, smudge, ident...) make the work-tree

@@ -851,3 +851,31 @@ fn staged_junk_fails_the_commit_with_the_fix_and_unstage_mode_unstages() {
     );
     assert!(ctx.root.join(".DS_Store").exists());
 }
+
+#[test]
+fn eol_conversion_goes_through_git_and_loses_nothing() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &step("see", "od -c notes.txt | head -1 > ../seen.txt", ""),
+    );
+    ctx.write(".gitattributes", "*.txt text eol=crlf\n");
+    ctx.write("notes.txt", "one\r\ntwo\r\n");
+    ctx.commit_all("base");
+    install(&ctx);
+    ctx.write("notes.txt", "one\r\ntwo\r\nthree staged\r\n");
+    ctx.git(["add", "notes.txt"]);
+    ctx.write(
+        "notes.txt",
+        "one\r\ntwo\r\nthree staged\r\nfour unstaged\r\n",
+    );
+    let expected = git_alone(&ctx);
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(snapshot(&ctx), expected);
+    let seen = std::fs::read_to_string(ctx.base.join("seen.txt")).unwrap();
+    assert!(
+        seen.contains("\\r"),
+        "the step saw git's CRLF checkout of the index version: {seen}"
+    );
+}
