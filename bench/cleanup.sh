@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$HEPH" ] || { echo "no hephaestus binary at $HEPH (cargo build --release, or --hephaestus PATH)" >&2; exit 2; }
+HEPH="$(cd "$(dirname "$HEPH")" && pwd)/$(basename "$HEPH")"
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 mkdir -p "$OUT"
