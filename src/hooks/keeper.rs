@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use super::patch;
 use crate::error::UserError;
 use crate::git::{self, BString, ByteSlice, Repo, write};
+use crate::steps::run::fingerprint;
 
 const JOURNAL_VERSION: u32 = 1;
 
@@ -138,26 +139,6 @@ pub struct Restored {
     pub conflicts: Vec<BString>,
     /// Paths where a fixer's edit was merged with the user's changes.
     pub merged: Vec<BString>,
-}
-
-fn fingerprint(path: &Path) -> Option<[u8; 32]> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    let mut h = Sha256::new();
-    if meta.file_type().is_symlink() {
-        h.update(b"l");
-        h.update(
-            std::fs::read_link(path)
-                .ok()?
-                .as_os_str()
-                .as_encoded_bytes(),
-        );
-    } else if meta.is_file() {
-        h.update(mode_of(&meta).to_le_bytes());
-        h.update(std::fs::read(path).ok()?);
-    } else {
-        h.update(b"d");
-    }
-    Some(h.finalize().into())
 }
 
 #[cfg(unix)]

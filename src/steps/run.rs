@@ -151,6 +151,7 @@ impl Executor<'_> {
     /// Run a group of read-only steps, in parallel.
     fn run_group(&self, group: &[Planned]) -> Vec<StepResult> {
         let mut results: Vec<Option<StepResult>> = vec![None; group.len()];
+        let envs: Vec<Vec<(String, String)>> = group.iter().map(|p| self.env_for(p)).collect();
         let mut tasks: Vec<Task> = Vec::new();
         // Serial steps keep their batches together in one task list.
         let mut serial: Vec<Vec<Task>> = Vec::new();
@@ -160,7 +161,7 @@ impl Executor<'_> {
                 continue;
             }
             match &p.step.action {
-                Action::Command { .. } => match self.tasks_for(k, p) {
+                Action::Command { .. } => match self.tasks_for(k, p, &envs[k]) {
                     Ok(t) if p.step.require_serial => serial.push(t),
                     Ok(t) => tasks.extend(t),
                     Err(r) => results[k] = Some(*r),
@@ -179,7 +180,6 @@ impl Executor<'_> {
         let workers = self.settings.jobs.max(1).min(units.len().max(1));
         let timeout_of = |k: usize| group[k].step.timeout;
         let batch_index = AtomicUsize::new(0);
-        let envs: Vec<Vec<(String, String)>> = group.iter().map(|p| self.env_for(p)).collect();
         let (settings, children, interrupted) = (self.settings, self.children, self.interrupted);
         std::thread::scope(|scope| {
             for _ in 0..workers {
@@ -204,6 +204,7 @@ impl Executor<'_> {
                             );
                             let end = Instant::now();
                             let order = batch_index.fetch_add(1, Ordering::SeqCst);
+                            let failed = !outcome.exit.success();
                             if let Ok(mut s) = starts.lock() {
                                 let e = s.entry(task.step).or_insert((begin, end));
                                 e.0 = e.0.min(begin);
@@ -212,14 +213,6 @@ impl Executor<'_> {
                             if let Ok(mut o) = outcomes.lock() {
                                 o.entry(task.step).or_default().push((order, outcome));
                             }
-                            let failed = outcomes
-                                .lock()
-                                .ok()
-                                .and_then(|o| {
-                                    o.get(&task.step)
-                                        .and_then(|v| v.last().map(|x| !x.1.exit.success()))
-                                })
-                                .unwrap_or(false);
                             if failed && group[task.step].step.require_serial {
                                 break;
                             }
@@ -256,7 +249,12 @@ impl Executor<'_> {
     }
 
     /// The process invocations of a command step, batched.
-    fn tasks_for(&self, k: usize, p: &Planned) -> Result<Vec<Task>, Box<StepResult>> {
+    fn tasks_for(
+        &self,
+        k: usize,
+        p: &Planned,
+        env: &[(String, String)],
+    ) -> Result<Vec<Task>, Box<StepResult>> {
         let Action::Command { argv, shell } = &p.step.action else {
             return Ok(Vec::new());
         };
@@ -265,13 +263,8 @@ impl Executor<'_> {
         };
         if let Some(hint) = &p.step.missing_hint
             && hint.tool != *first
-            && which::which(&hint.tool).is_err()
-            && !self
-                .settings
-                .root
-                .join(".venv/bin")
-                .join(&hint.tool)
-                .is_file()
+            && crate::tools::venv_program(&self.settings.root, &hint.tool).is_none()
+            && !crate::tools::resolve_on_path(&hint.tool).is_found()
         {
             return Err(Box::new(self.missing(p, &hint.tool)));
         }
@@ -302,7 +295,6 @@ impl Executor<'_> {
                 args: fixed,
             }]);
         }
-        let env = self.env_for(p);
         let inherited: usize = std::env::vars_os()
             .map(|(k, v)| k.len() + v.len() + 10)
             .sum();
@@ -436,7 +428,9 @@ impl Executor<'_> {
         }
         let files = paths
             .into_iter()
-            .filter_map(|path| fingerprint(&self.settings.root, &path).map(|fp| (path, fp)))
+            .filter_map(|path| {
+                fingerprint(&self.settings.root.join(bytes_to_os(&path))).map(|fp| (path, fp))
+            })
             .collect();
         Fingerprints { files, unstaged }
     }
@@ -447,15 +441,16 @@ struct Fingerprints {
     unstaged: BTreeSet<BString>,
 }
 
-/// Content and mode of a path (a symlink by its target).
-fn fingerprint(root: &Path, rel: &BString) -> Option<[u8; 32]> {
-    let path = root.join(bytes_to_os(rel));
-    let meta = std::fs::symlink_metadata(&path).ok()?;
+/// What git can see of a path: a file's bytes and executable bit, or a
+/// symlink's target; `None` for anything else or a missing path. Used to
+/// tell whether a step changed a file (here and in the keeper).
+pub fn fingerprint(path: &Path) -> Option<[u8; 32]> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
     let mut hasher = Sha256::new();
     if meta.file_type().is_symlink() {
         hasher.update(b"link\0");
         hasher.update(
-            std::fs::read_link(&path)
+            std::fs::read_link(path)
                 .ok()?
                 .as_os_str()
                 .as_encoded_bytes(),
@@ -470,7 +465,7 @@ fn fingerprint(root: &Path, rel: &BString) -> Option<[u8; 32]> {
                     .as_bytes(),
             );
         }
-        hasher.update(std::fs::read(&path).ok()?);
+        hasher.update(std::fs::read(path).ok()?);
     } else {
         return None;
     }
