@@ -125,7 +125,7 @@ impl Repo {
         self.inner.index_path()
     }
 
-    fn index(&self) -> Result<gix::worktree::Index, GitError> {
+    pub(super) fn index(&self) -> Result<gix::worktree::Index, GitError> {
         self.inner
             .index_or_empty()
             .map_err(read_err("cannot read the index"))
@@ -178,14 +178,12 @@ impl Repo {
 
     /// Every tracked path (`git ls-files`), each once.
     pub fn tracked_paths(&self) -> Result<Vec<BString>, GitError> {
-        let index = self.index()?;
-        let mut out: Vec<BString> = Vec::with_capacity(index.entries().len());
-        for entry in index.entries() {
-            let path = entry.path(&index);
-            if out.last().is_none_or(|last| last.as_bstr() != path) {
-                out.push(path.to_owned());
-            }
-        }
+        let mut out: Vec<BString> = Vec::new();
+        // Collecting into memory cannot fail.
+        let _ = self.for_each_tracked(|path| {
+            out.push(path.to_owned());
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -244,7 +242,7 @@ impl Repo {
         self.resolve_commit(spec).is_ok()
     }
 
-    fn commit_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId, GitError> {
+    pub(super) fn commit_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId, GitError> {
         let commit = self
             .inner
             .find_commit(commit)

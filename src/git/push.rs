@@ -51,7 +51,7 @@ impl Repo {
             return Ok(Vec::new());
         }
         let set: HashSet<gix::ObjectId> = commits.iter().map(|c| c.0).collect();
-        let local_tree = self.tree_of(local)?;
+        let local_tree = self.commit_tree(local)?;
         let mut bases = Vec::new();
         for (_, parents) in &commits {
             if parents.is_empty() {
@@ -72,24 +72,13 @@ impl Repo {
         for base in bases {
             out.extend(diff::tree_against_tree(
                 repo,
-                self.tree_of(base)?,
+                self.commit_tree(base)?,
                 local_tree,
             )?);
         }
         out.sort();
         out.dedup();
         Ok(out)
-    }
-
-    fn tree_of(&self, commit: gix::ObjectId) -> Result<gix::ObjectId, GitError> {
-        let c = self.gix().find_commit(commit).map_err(|e| GitError::Read {
-            what: format!("cannot read commit {commit}"),
-            message: e.to_string(),
-        })?;
-        c.tree_id().map(|t| t.detach()).map_err(|e| GitError::Read {
-            what: "cannot read a commit's tree".into(),
-            message: e.to_string(),
-        })
     }
 
     /// Paths a merge commit in progress should check: the conflict files
@@ -124,13 +113,10 @@ impl Repo {
                 }
             }
         }
-        let index = self.gix().index_or_empty().map_err(|e| GitError::Read {
-            what: "cannot read the index".into(),
-            message: e.to_string(),
-        })?;
+        let index = self.index()?;
         let vs_head = diff::index_against_tree(self.gix(), &index, self.head_tree_id()?)?;
         let vs_merge: HashSet<BString> =
-            diff::index_against_tree(self.gix(), &index, self.tree_of(merge_id)?)?
+            diff::index_against_tree(self.gix(), &index, self.commit_tree(merge_id)?)?
                 .into_iter()
                 .collect();
         out.extend(vs_head.into_iter().filter(|p| vs_merge.contains(p)));
