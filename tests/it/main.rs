@@ -6,6 +6,7 @@ mod common;
 
 mod cleanup;
 mod cli;
+mod color;
 mod completions;
 mod config;
 mod docs;
