@@ -13,6 +13,7 @@ mod docs;
 mod drift;
 mod git_layer;
 mod guard_rails;
+mod hook_chain;
 mod hooks;
 mod precommit;
 mod release;
