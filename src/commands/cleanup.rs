@@ -23,14 +23,17 @@ use crate::printer::Tone;
 use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    override_usage = "hephaestus cleanup [OPTIONS] [ROOT]\n       hephaestus cleanup --check-paths [OPTIONS] [FILE]...\n       hephaestus cleanup undo [MANIFEST]"
+)]
 pub struct CleanupArgs {
     #[command(subcommand)]
     pub command: Option<CleanupCommand>,
-    /// Directory to clean (default: the git work tree root, else the
-    /// current directory).
-    #[arg(value_name = "ROOT")]
-    pub root: Option<PathBuf>,
+    /// The directory to clean (default: the git work tree root, else the
+    /// current directory); with --check-paths, the files to check.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// Python caches: `__pycache__`, `*.pyc`, `*.pyo`.
     #[arg(long)]
     pub python_cache: bool,
@@ -73,13 +76,14 @@ pub struct CleanupArgs {
     /// Output format for the preview and result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Check these files as a hook would (junk listed with the fix, exit
-    /// 1 if any); never deletes. For the pre-commit framework.
+    /// Check these files, and the FILE arguments, as a hook would (junk
+    /// listed with the fix, exit 1 if any); never deletes. For the
+    /// pre-commit framework, which appends the files last.
     #[arg(
         long,
         num_args = 0..,
         value_name = "FILE",
-        conflicts_with_all = ["root", "extra_paths", "dry_run", "yes", "permanent", "audit_manifest", "max_depth", "include_git"]
+        conflicts_with_all = ["extra_paths", "dry_run", "yes", "permanent", "audit_manifest", "max_depth", "include_git"]
     )]
     pub check_paths: Option<Vec<PathBuf>>,
     /// With --check-paths: remove junk from the index (`git rm --cached`)
@@ -137,6 +141,24 @@ impl CleanupArgs {
     fn any_category_flag(&self) -> bool {
         self.deep_clean || self.python_cache || self.build_artifacts || self.node_modules
     }
+
+    /// The ROOT of a full cleanup: at most one.
+    fn root(&self) -> anyhow::Result<Option<&PathBuf>> {
+        match self.paths.as_slice() {
+            [] => Ok(None),
+            [root] => Ok(Some(root)),
+            more => Err(UserError::usage(format!(
+                "cleanup takes one ROOT directory, got {}: {}",
+                more.len(),
+                more.iter()
+                    .map(|p| escape_path(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .with_hint("scan more directories with --extra-path, or check files with --check-paths")
+            .into()),
+        }
+    }
 }
 
 pub fn run(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<ExitStatus> {
@@ -144,7 +166,8 @@ pub fn run(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<ExitStatus> {
         return run_undo(ctx, undo);
     }
     if let Some(files) = &args.check_paths {
-        return run_check_paths(ctx, args, files);
+        let files: Vec<PathBuf> = files.iter().chain(&args.paths).cloned().collect();
+        return run_check_paths(ctx, args, &files);
     }
     let settings = resolve(ctx, args)?;
     run_full(ctx, &settings)
@@ -155,7 +178,8 @@ fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings>
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
     // Refuse a dangerous ROOT before reading anything else.
-    if let Some(root) = &args.root {
+    let root = args.root()?;
+    if let Some(root) = root {
         let abs = ctx.cwd.join(root);
         if let Some(reason) = crate::cleanup::safety::refusal(&abs, home.as_deref()) {
             return Err(CleanupError::Dangerous { path: abs, reason }.into());
@@ -163,7 +187,7 @@ fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings>
     }
     let project = Project::discover(ctx)?;
     let config = &project.config.config.cleanup;
-    let (root, notice) = match &args.root {
+    let (root, notice) = match root {
         Some(r) => (ctx.cwd.join(r), None),
         None if project.repo.is_some() => (project.root.clone(), None),
         None => (

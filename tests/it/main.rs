@@ -14,6 +14,7 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hook_chain;
+mod hook_manifest;
 mod hooks;
 mod precommit;
 mod release;
