@@ -16,6 +16,7 @@ mod guard_rails;
 mod hook_chain;
 mod hook_manifest;
 mod hooks;
+mod packaging;
 mod precommit;
 mod release;
 mod release_server;

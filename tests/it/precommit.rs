@@ -508,7 +508,10 @@ fn pre_commit_uninstall_puts_our_shim_back_in_front() {
     );
     assert!(!ctx.root.join(".git/hooks/pre-commit.legacy").exists());
     let list = ok(ctx.run(["hook", "list"]), "hook list");
-    assert!(list.contains("\npre-commit\n  - cleanup\n  - mark\n"), "{list}");
+    assert!(
+        list.contains("\npre-commit\n  - cleanup\n  - mark\n"),
+        "{list}"
+    );
     ctx.git(["add", "-A"]);
     let out = commit(&ctx, framework, "ours alone");
     assert!(out.status.success(), "{}", show(&out));
