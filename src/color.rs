@@ -57,6 +57,18 @@ impl ColorEnv {
 }
 
 /// Whether a stream gets colour (rules in the module documentation).
+///
+/// ```
+/// use hephaestus::color::{ColorChoice, ColorEnv, decide};
+///
+/// let terminal = true;
+/// assert!(decide(ColorChoice::Auto, &ColorEnv::default(), terminal));
+/// let no_color = ColorEnv { no_color: Some("1".into()), ..ColorEnv::default() };
+/// assert!(!decide(ColorChoice::Auto, &no_color, terminal));
+/// assert!(decide(ColorChoice::Always, &no_color, !terminal));
+/// let forced = ColorEnv { clicolor_force: Some("1".into()), ..ColorEnv::default() };
+/// assert!(decide(ColorChoice::Auto, &forced, !terminal));
+/// ```
 pub fn decide(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => return true,
