@@ -39,8 +39,9 @@ pub struct Found {
     pub files: u64,
 }
 
-/// A problem met while walking (an unreadable directory, say); the walk
-/// goes on and reports these as warnings.
+/// A problem met while walking (an unreadable directory, a mount point
+/// left alone); the walk goes on and reports these as warnings. The
+/// message reads after the path ("cannot read: …").
 #[derive(Debug, Clone)]
 pub struct WalkWarning {
     pub path: Option<PathBuf>,
@@ -186,7 +187,7 @@ fn warning_of(err: &ignore::Error) -> WalkWarning {
     }
     WalkWarning {
         path,
-        message: e.to_string(),
+        message: format!("cannot read: {e}"),
     }
 }
 

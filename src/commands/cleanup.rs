@@ -254,7 +254,7 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
     }
     for w in &plan.warnings {
         match &w.path {
-            Some(path) => p.warn(&format!("cannot read {}: {}", escape_path(path), w.message)),
+            Some(path) => p.warn(&format!("{}: {}", escape_path(path), w.message)),
             None => p.warn(&w.message),
         }
     }
