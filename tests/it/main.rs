@@ -5,6 +5,10 @@
 mod common;
 
 mod cleanup;
+mod cleanup_flow;
+#[cfg(target_os = "linux")]
+mod cleanup_mounts;
+mod cleanup_trust;
 mod cli;
 mod completions;
 mod config;
