@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --cache) [ $# -ge 2 ] || { echo "checkout.sh: --cache needs a directory" >&2; exit 2; }
              cache=$2; shift ;;
     --cache=*) cache=${1#--cache=} ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "checkout.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) args+=("$1") ;;
   esac
@@ -42,7 +42,11 @@ src="$cache/src/$name"
 [ ! -e "$dest" ] || { echo "checkout.sh: $dest already exists; give a new path" >&2; exit 1; }
 
 mkdir -p "$(dirname "$dest")"
-cp -R --preserve=mode,timestamps,links "$src" "$dest"
+# Fresh modification times, as `git clone` gives: with the archive's old
+# ones, cargo (whose fingerprints of a path crate do not include its
+# location) takes a build of an earlier checkout sharing CARGO_TARGET_DIR
+# for up to date, and runs stale code.
+cp -R --preserve=mode,links "$src" "$dest"
 dest=$(cd "$dest" && pwd)
 
 # Install before `git init`: setuptools-scm and hatch-vcs then take the

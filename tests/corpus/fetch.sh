@@ -11,8 +11,9 @@
 #     work/<name>, a git repository of the unpacked sdist, and installs it
 #     editable into the venv (tests/corpus/checkout.sh does the same for
 #     any other directory);
-#   - Rust: `cargo fetch --locked`, so the crate builds offline, and makes
-#     work/<name> the same way.
+#   - Rust: `cargo fetch` (--locked when the crate ships a Cargo.lock; run
+#     in a copy, so src/ stays as the archive has it), so the crate builds
+#     offline, and makes work/<name> the same way.
 # It also extracts the .pre-commit-config.yaml files listed as
 # [[pre_commit_config]] into pre-commit-configs/<name>.yaml.
 #
@@ -21,8 +22,9 @@
 # After a run nothing needs the network: checkout.sh installs offline.
 #
 # --lock  re-resolves locks/<name>.txt from each project's `requirements`,
-#         constrained by the pins the project ships (`constraints`), with
-#         uv pip compile; commit the result. Needs the network.
+#         constrained by the pins the project ships (`constraints`), as of
+#         the project's `as_of` date (uv pip compile --exclude-newer);
+#         commit the result. Needs the network.
 # --only  limits the run to the named projects (repeatable).
 #
 # Environment: PYTHON (default python3) picks the interpreter for the venvs;
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
     --only) [ $# -ge 2 ] || { echo "fetch.sh: --only needs a project name" >&2; exit 2; }
             only+=("$2"); shift ;;
     --only=*) only+=("${1#--only=}") ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "fetch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) [ -z "$cache" ] || { echo "fetch.sh: one CACHE_DIR only (got $cache and $1)" >&2; exit 2; }
        cache="$1" ;;
@@ -95,6 +97,11 @@ PY
   exit 1
 }
 
+for n in ${only[@]+"${only[@]}"}; do
+  manifest list | cut -f3 | grep -qxF -- "$n" ||
+    { echo "fetch.sh: --only $n: no such project in $manifest" >&2; exit 2; }
+done
+
 started=$SECONDS
 step() { printf '== %-40s (%ds)\n' "$*" $((SECONDS - started)); }
 
@@ -139,7 +146,8 @@ unpack() {
   tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
   tar --no-same-owner -xzf "$archive" -C "$tmp"
   [ -d "$tmp/$top" ] || { echo "fetch.sh: $archive has no top-level directory $top" >&2; rm -rf "$tmp"; return 1; }
-  rm -rf "$dest"
+  # a new archive: the old checkout in work/ is stale too
+  rm -rf "$dest" "$cache/work/$name"
   mkdir -p "$cache/src"
   mv "$tmp/$top" "$dest"
   rm -rf "$tmp"
@@ -214,7 +222,6 @@ if [ "$lock" = 1 ]; then
 fi
 
 step "archives into $cache"
-configs=()
 while IFS=$'\t' read -r what kind name url sha top; do
   wanted "$name" || continue
   archive=$(fetch_archive "$url" "$sha")
@@ -222,7 +229,6 @@ while IFS=$'\t' read -r what kind name url sha top; do
     mkdir -p "$cache/pre-commit-configs"
     tar -xzOf "$archive" "$top" >"$cache/pre-commit-configs/$name.yaml.part"
     mv "$cache/pre-commit-configs/$name.yaml.part" "$cache/pre-commit-configs/$name.yaml"
-    configs+=("$name")
     continue
   fi
   unpack "$name" "$archive" "$sha" "$top"
