@@ -2,9 +2,9 @@
 //! offline. The heavy lifting is `sigstore-verify` (certificate chain to
 //! Fulcio at the signed time, SCT, signature over the artifact or DSSE
 //! envelope, Merkle inclusion proof, signed checkpoint, SET, log-entry
-//! consistency); checked against every case of the shared conformance
-//! corpus. On top of it this module adds what the library leaves to the
-//! caller or does not check:
+//! consistency); checked against every case of the Sigstore conformance
+//! corpus in `tests/data/sigstore`. On top of it this module adds what the
+//! library leaves to the caller or does not check:
 //!
 //! - a bundle must carry at least one transparency-log entry, and every
 //!   entry must have an inclusion proof (no "promise only" bundles);
@@ -376,7 +376,7 @@ mod tests {
     /// entry, or of its inclusion proof, is rejected.
     #[test]
     fn log_entry_and_inclusion_proof_are_mandatory() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/sigstore");
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore");
         let artifact = std::fs::read(corpus.join("conformance/a.txt")).unwrap();
         let text = std::fs::read_to_string(
             corpus.join("conformance/happy-path-v0.3/bundle.sigstore.json"),

@@ -1,7 +1,8 @@
 //! Sigstore, end to end: installs of a corpus artifact with its real
-//! bundle through the loopback server, and every case of the shared corpus
-//! (../shared/testdata/sigstore/cases.json) through the library API and
-//! through `hephaestus release verify`. Each case is reported by name.
+//! bundle through the loopback server, and every case of the corpus
+//! (tests/data/sigstore/cases.json; provenance and licence in the README
+//! beside it) through the library API and through `hephaestus release
+//! verify`. Each case is reported by name.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -9,7 +10,7 @@ use std::process::Output;
 use crate::common::{TestContext, show, stderr};
 use crate::release::{Fixture, json, sha256};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/sigstore");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sigstore");
 const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
