@@ -1,5 +1,5 @@
 //! HTTPS for the installer, on ureq with a rustls `ClientConfig` built here
-//! (aws-lc-rs, Mozilla's webpki roots plus any extra CAs from `--ca-bundle`
+//! (ring, Mozilla's webpki roots plus any extra CAs from `--ca-bundle`
 //! or `SSL_CERT_FILE`) and plugged into ureq as its TLS connector.
 //!
 //! Rules enforced for every request, in one place:
@@ -547,7 +547,7 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The rustls client configuration: aws-lc-rs, TLS 1.2+, Mozilla's roots
+/// The rustls client configuration: ring, TLS 1.2+, Mozilla's roots
 /// plus every certificate in `extra` (PEM files).
 pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
     let mut roots = RootCertStore {
@@ -577,7 +577,7 @@ pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
             })?;
         }
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ReleaseError::Install(format!("TLS setup failed: {e}")))?

@@ -10,6 +10,7 @@
 //! Every step fails closed: an error anywhere leaves nothing half-installed.
 
 pub mod cache;
+pub mod crypto;
 pub mod extract;
 pub mod fetch;
 pub mod github;

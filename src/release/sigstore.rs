@@ -85,6 +85,7 @@ impl SigstoreError {
 
 /// Load the trusted root: `path` if given, else the embedded public-good root.
 pub fn load_trusted_root(path: Option<&Path>) -> Result<TrustedRoot, SigstoreError> {
+    super::crypto::install();
     let (label, text) = match path {
         Some(p) => (
             p.to_path_buf(),
@@ -209,6 +210,7 @@ pub struct SigstoreVerifier {
 
 impl SigstoreVerifier {
     pub fn new(root: &TrustedRoot, label: &Path) -> Result<Self, SigstoreError> {
+        super::crypto::install();
         let verifier = Verifier::new(root).map_err(|e| SigstoreError::TrustedRoot {
             path: label.to_path_buf(),
             message: e.to_string(),
