@@ -96,6 +96,20 @@ fn ring_algorithm(
     })
 }
 
+/// Verify an ASN.1 (DER) ECDSA `$sig` over `$digest` with the uncompressed
+/// SEC1 point `$key`, with the RustCrypto curve crate `$curve` (`p256` or
+/// `p384`).
+macro_rules! ecdsa_prehashed {
+    ($curve:ident, $scheme:expr, $key:expr, $digest:expr, $sig:expr) => {{
+        use $curve::ecdsa::signature::hazmat::PrehashVerifier;
+        let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes($key)
+            .map_err(|_| Error::InvalidKey(format!("not a {} public key", $scheme.name())))?;
+        let sig = $curve::ecdsa::Signature::from_der($sig).map_err(|_| invalid($scheme))?;
+        key.verify_prehash($digest, &sig)
+            .map_err(|_| invalid($scheme))
+    }};
+}
+
 impl CryptoProvider for RingRustCrypto {
     fn hash(&self, algorithm: HashAlgorithm) -> Result<Box<dyn HashContext>> {
         Ok(Box::new(match algorithm {
@@ -141,23 +155,12 @@ impl CryptoProvider for RingRustCrypto {
         digest: &[u8],
         signature: &[u8],
     ) -> Result<()> {
-        use p256::ecdsa::signature::hazmat::PrehashVerifier;
         match scheme {
             SigningScheme::EcdsaP256Sha256 | SigningScheme::EcdsaP256Sha384 => {
-                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(spki_pubkey_bytes)
-                    .map_err(|_| Error::InvalidKey("not a P-256 public key".to_string()))?;
-                let sig =
-                    p256::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
-                key.verify_prehash(digest, &sig)
-                    .map_err(|_| invalid(scheme))
+                ecdsa_prehashed!(p256, scheme, spki_pubkey_bytes, digest, signature)
             }
             SigningScheme::EcdsaP384Sha256 | SigningScheme::EcdsaP384Sha384 => {
-                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(spki_pubkey_bytes)
-                    .map_err(|_| Error::InvalidKey("not a P-384 public key".to_string()))?;
-                let sig =
-                    p384::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
-                key.verify_prehash(digest, &sig)
-                    .map_err(|_| invalid(scheme))
+                ecdsa_prehashed!(p384, scheme, spki_pubkey_bytes, digest, signature)
             }
             other => Err(Error::UnsupportedAlgorithm(format!(
                 "{} signatures over a digest are not supported",
