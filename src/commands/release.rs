@@ -11,23 +11,30 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::Context;
-use crate::config::model::{ReleaseConfig, parse_duration};
+use crate::config::model::{ReleaseConfig, parse_duration, parse_size};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::printer::{Printer, Tone, Verbosity};
 use crate::project::Project;
 use crate::release::cache::{Cache, hash_file};
+use crate::release::extract::{Limits, MAX_MEMBERS, human_bytes};
 use crate::release::fetch;
 use crate::release::github;
 use crate::release::http::{Client, HttpSettings, Notify, Progress, Token};
 use crate::release::install::{self, Installed};
 use crate::release::plan::{self, Patterns, Platform};
+use crate::release::sanitize::escaped;
+use crate::release::scratch;
 use crate::release::sigstore::{self, IdentityPolicy};
 use crate::release::verify::{self, Checks, Report};
 
 const DEFAULT_API_URL: &str = "https://api.github.com";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
 const DEFAULT_RETRIES: u32 = 3;
+/// Default `--max-size`: the largest download, and the most an archive
+/// may unpack to.
+pub const DEFAULT_MAX_SIZE: u64 = 2 << 30;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReleaseCommand {
@@ -103,9 +110,19 @@ pub struct InstallArgs {
     /// GitHub API base URL (GitHub Enterprise); https only.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Network timeout in seconds (connect, each read, each write).
+    /// Network timeout in seconds: connect, response headers, each read
+    /// and write; a body slower than 1 KiB/s over this window is cut off
+    /// too (default 30s).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<String>,
+    /// Overall time limit for the downloads, retries and waits included
+    /// (default 30m).
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+    /// The largest download, and the most an archive may unpack to
+    /// (`500MiB`, `2GiB`, bytes; default 2GiB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
     /// Retries after the first attempt.
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,
@@ -176,6 +193,8 @@ pub struct InstallSettings {
     pub bin_dir: PathBuf,
     pub python: String,
     pub http: HttpSettings,
+    /// Download and unpack budget, in bytes.
+    pub max_size: u64,
     pub allow_unsigned: bool,
     pub require_sigstore: bool,
     pub policy: IdentityPolicy,
@@ -218,6 +237,19 @@ fn config_path(root: &Path, value: &str) -> PathBuf {
 
 fn usage(message: impl Into<String>, hint: &str) -> anyhow::Error {
     UserError::usage(message).with_hint(hint).into()
+}
+
+/// A positive duration of at most a day from a flag (`30`, `2.5`, `2m`).
+fn flag_duration(flag: &str, text: &str, example: &str) -> anyhow::Result<Duration> {
+    match parse_duration(text) {
+        Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(usage(
+            format!("{flag} {text:?}: expected a positive number of seconds (at most a day)"),
+            &format!("for example {example}"),
+        )),
+    }
 }
 
 /// The repository: flag, then `HEPHAESTUS_RELEASE_REPOSITORY`, then config.
@@ -298,18 +330,21 @@ impl InstallSettings {
             })?;
         github::validate_repository(&repository)?;
         let timeout = match &args.timeout {
-            Some(text) => match parse_duration(text) {
-                Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-                    Duration::from_secs_f64(secs)
-                }
-                _ => {
-                    return Err(usage(
-                        format!("--timeout {text:?}: expected a positive number of seconds"),
-                        "for example --timeout 30 or --timeout 2m",
-                    ));
-                }
-            },
+            Some(text) => flag_duration("--timeout", text, "--timeout 30 or --timeout 2m")?,
             None => config.timeout.map_or(DEFAULT_TIMEOUT, |s| s.0),
+        };
+        let deadline = match &args.deadline {
+            Some(text) => flag_duration("--deadline", text, "--deadline 10m or --deadline 1h")?,
+            None => config.deadline.map_or(DEFAULT_DEADLINE, |s| s.0),
+        };
+        let max_size = match &args.max_size {
+            Some(text) => parse_size(text).filter(|&n| n > 0).ok_or_else(|| {
+                usage(
+                    format!("--max-size {text:?}: expected a size such as 500MiB, 2GiB or a number of bytes"),
+                    "units: B, KB, MB, GB, TB (powers of 1000), KiB, MiB, GiB, TiB or K, M, G, T (powers of 1024)",
+                )
+            })?,
+            None => config.max_size.map_or(DEFAULT_MAX_SIZE, |s| s.0),
         };
         let max_retries = args
             .max_retries
@@ -378,6 +413,7 @@ impl InstallSettings {
                 .unwrap_or_else(|| "python3".to_string()),
             http: HttpSettings {
                 timeout,
+                deadline,
                 max_retries,
                 ca_bundles,
                 token,
@@ -387,6 +423,7 @@ impl InstallSettings {
                     .or_else(|| config.api_url.clone())
                     .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
             },
+            max_size,
             allow_unsigned: args.allow_unsigned,
             require_sigstore,
             policy,
@@ -529,7 +566,7 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     let notify = PrinterNotify(printer);
     let client = Client::new(settings.http.clone())?;
     let where_ = match &settings.tag {
-        Some(tag) => format!("{}@{tag}", settings.repository),
+        Some(tag) => format!("{}@{}", settings.repository, escaped(tag)),
         None => format!("{} (latest)", settings.repository),
     };
     printer.status(&format!("Resolving release {where_}"));
@@ -555,18 +592,20 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     if settings.dry_run {
         return print_install(printer, settings, &output).map(|()| ExitStatus::Success);
     }
+    sweep_leftovers(printer, settings);
     let options = fetch::Options {
         allow_unsigned: settings.allow_unsigned,
         require_sigstore: settings.require_sigstore,
         policy: &settings.policy,
         trusted_root: settings.trusted_root.as_deref(),
         cache: &settings.cache,
+        max_size: settings.max_size,
     };
-    let bar = Bar::new(printer, &plan.asset.name);
+    let bar = Bar::new(printer, &escaped(&plan.asset.name));
     let fetched = fetch::fetch_and_verify(&client, &release, &plan, &options, &bar, &notify)?;
     printer.status(&format!(
         "Verified {} ({})",
-        plan.asset.name,
+        escaped(&plan.asset.name),
         describe_evidence(&fetched.report)
     ));
     for warning in &fetched.report.warnings {
@@ -585,13 +624,57 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
         destination: settings.destination.as_deref(),
         python: &settings.python,
         binary_name: &binary_name,
+        scratch_dir: &settings.cache.tmp_dir(),
+        limits: Limits {
+            max_bytes: settings.max_size,
+            max_members: MAX_MEMBERS,
+        },
     })?;
+    for warning in &installed.warnings {
+        printer.warn(warning);
+    }
     output.sha256 = Some(&fetched.report.sha256);
     output.cached = Some(fetched.cached);
     output.verification = Some(&fetched.report);
     output.installed = Some(&installed);
     print_install(printer, settings, &output)?;
     Ok(ExitStatus::Success)
+}
+
+/// Remove what killed runs left in the cache, the bin dir, beside the
+/// destination and (names of earlier versions) in the system temp dir; see
+/// [`scratch`]. Say so when there was something.
+fn sweep_leftovers(printer: &Printer, settings: &InstallSettings) {
+    let tmp = settings.cache.tmp_dir();
+    let system_tmp = std::env::temp_dir();
+    let legacy: &[&str] = &scratch::LEGACY_PREFIXES;
+    let mut dirs: Vec<(&Path, &[&str])> = vec![
+        (&tmp, legacy),
+        (&settings.bin_dir, &[]),
+        (&system_tmp, legacy),
+    ];
+    if let Some(parent) = settings.destination.as_deref().and_then(Path::parent) {
+        dirs.push((parent, legacy));
+    }
+    let swept = scratch::sweep(&dirs);
+    if swept.removed > 0 {
+        printer.status(&format!(
+            "Removed {} temp {} ({}) left by an interrupted install",
+            swept.removed,
+            if swept.removed == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            human_bytes(swept.bytes)
+        ));
+    }
+    for path in &swept.restored {
+        printer.warn(&format!(
+            "restored {} from the backup an interrupted install left",
+            path.display()
+        ));
+    }
 }
 
 fn describe_evidence(report: &Report) -> String {
@@ -602,7 +685,8 @@ fn describe_evidence(report: &Report) -> String {
     if let Some(s) = &report.sigstore {
         parts.push(format!(
             "Sigstore: signed by {} via {}",
-            s.identity, s.issuer
+            escaped(&s.identity),
+            escaped(&s.issuer)
         ));
     }
     if parts.is_empty() {
@@ -624,15 +708,17 @@ fn print_install(
     if output.dry_run {
         printer.outln(&format!(
             "would install {} from {}@{}",
-            output.asset, output.repository, output.tag
+            escaped(output.asset),
+            output.repository,
+            escaped(output.tag)
         ))?;
         printer.outln(&format!(
             "  manifest: {}",
-            output.manifest.unwrap_or("(none)")
+            output.manifest.map_or("(none)".to_string(), escaped)
         ))?;
         printer.outln(&format!(
             "  sigstore bundle: {}",
-            output.sigstore_bundle.unwrap_or("(none)")
+            output.sigstore_bundle.map_or("(none)".to_string(), escaped)
         ))?;
         printer.outln(&format!("  bin dir: {}", settings.bin_dir.display()))?;
         return Ok(());
@@ -642,7 +728,7 @@ fn print_install(
             printer.outln(&format!(
                 "{} {}",
                 printer.paint_out("installed", Tone::Ok),
-                bin.display()
+                escaped(&bin.to_string_lossy())
             ))?;
         }
         if let Some(dest) = &installed.destination {
@@ -654,8 +740,9 @@ fn print_install(
         }
         for wheel in &installed.wheels {
             printer.outln(&format!(
-                "{} {wheel}",
-                printer.paint_out("pip-installed", Tone::Ok)
+                "{} {}",
+                printer.paint_out("pip-installed", Tone::Ok),
+                escaped(wheel)
             ))?;
         }
     }
@@ -714,8 +801,8 @@ fn run_verify(printer: &Printer, settings: &VerifySettings) -> anyhow::Result<Ex
             printer.outln(&format!("  checksum: {} line {}", c.manifest, c.line))?;
         }
         if let Some(s) = &report.sigstore {
-            printer.outln(&format!("  signer: {}", s.identity))?;
-            printer.outln(&format!("  issuer: {}", s.issuer))?;
+            printer.outln(&format!("  signer: {}", escaped(&s.identity)))?;
+            printer.outln(&format!("  issuer: {}", escaped(&s.issuer)))?;
             printer.outln(&format!(
                 "  bundle: v{}{}{}",
                 s.bundle_version,

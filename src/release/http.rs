@@ -8,15 +8,24 @@
 //!   [`MAX_REDIRECTS`] hops.
 //! - The token is sent only to the API host (same host and port as the
 //!   API URL), never to a redirect target elsewhere, and never printed:
-//!   [`Token`]'s `Debug` is redacted and URLs in messages drop their query.
-//! - Timeouts on connect, each read and each write; retries with
-//!   exponential backoff and jitter on connection errors, timeouts, 5xx,
-//!   429 (honouring `Retry-After`) and bodies cut short.
+//!   [`Token`]'s `Debug` is redacted, and every URL in a message goes
+//!   through [`redact`] (no credentials, no query string, hostile
+//!   characters escaped), redirect targets included.
+//! - Time: `--timeout` bounds connecting, the response headers and each
+//!   read and write, and a body must keep arriving at [`MIN_RATE`] or more
+//!   over every `--timeout` window (a server trickling a byte every few
+//!   seconds is cut off like a stalled one). `--deadline` bounds the whole
+//!   client, every request, retry and wait included.
+//! - Size: every body has a byte limit; more is refused mid-stream.
+//! - Retries with exponential backoff and jitter on connection errors,
+//!   timeouts, 5xx, 429 (honouring `Retry-After`) and bodies cut short or
+//!   too slow; never on a TLS error (an untrusted certificate stays
+//!   untrusted), a 4xx, or a body over its limit.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -41,6 +50,9 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// A `Retry-After` longer than this is not waited for.
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
+/// The slowest body accepted, in bytes per second, averaged over each
+/// `--timeout` window.
+pub const MIN_RATE: u64 = 1024;
 
 /// A GitHub token. Never printed: `Debug` shows `***`.
 #[derive(Clone)]
@@ -62,8 +74,12 @@ impl std::fmt::Debug for Token {
 /// How the client behaves; resolved once by the command.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// Connect, per-read and per-write timeout.
+    /// Connect, headers, per-read and per-write timeout; also the window
+    /// over which a body must average [`MIN_RATE`].
     pub timeout: Duration,
+    /// Everything this client does (requests, retries, waits) ends by
+    /// this long after it was made.
+    pub deadline: Duration,
     /// Retries after the first attempt.
     pub max_retries: u32,
     /// Extra PEM files of trusted CAs.
@@ -110,6 +126,8 @@ pub struct Client {
     agent: ureq::Agent,
     settings: HttpSettings,
     api: Origin,
+    /// When the overall deadline passes.
+    deadline_at: Instant,
 }
 
 /// Scheme-less origin: host and effective port.
@@ -159,6 +177,7 @@ impl Client {
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
         Ok(Self {
             agent,
+            deadline_at: Instant::now() + settings.deadline,
             settings,
             api,
         })
@@ -186,15 +205,14 @@ impl Client {
     }
 
     /// GET `url` into `file` (truncated first, and again before each
-    /// retry), hashing as it goes.
-    /// `max_bytes` (the size the API announced) bounds the body: a server
+    /// retry), hashing as it goes. `max_bytes` bounds the body: a server
     /// cannot fill the disk by sending more.
     pub fn download(
         &self,
         url: &str,
         accept: &str,
         file: &mut std::fs::File,
-        max_bytes: Option<u64>,
+        max_bytes: u64,
         progress: &dyn Progress,
         notify: &dyn Notify,
     ) -> Result<Downloaded> {
@@ -219,9 +237,12 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if Instant::now() >= self.deadline_at {
+                return Err(self.deadline_passed(url, attempt - 1));
+            }
             sink.reset()
                 .map_err(|e| ReleaseError::io("download temp file", e))?;
-            match self.attempt(url, accept, sink, progress, notify) {
+            match self.attempt(url, accept, sink, progress, notify, attempt) {
                 Ok(done) => return Ok(done),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Retry { message, after }) => {
@@ -245,6 +266,15 @@ impl Client {
                         Some(d) => d,
                         None => backoff(attempt),
                     };
+                    if Instant::now() + delay >= self.deadline_at {
+                        return Err(ReleaseError::Network {
+                            url: redact(url),
+                            message: format!(
+                                "{message}; no time left to retry within --deadline {}",
+                                seconds(self.settings.deadline)
+                            ),
+                        });
+                    }
                     notify.retrying(&format!(
                         "{}: {message}; retrying in {:.1}s (attempt {}/{attempts})",
                         redact(url),
@@ -257,7 +287,27 @@ impl Client {
         }
     }
 
-    /// One attempt: follow redirects by hand, then stream the body.
+    fn deadline_passed(&self, url: &str, attempts: u32) -> ReleaseError {
+        ReleaseError::Network {
+            url: redact(url),
+            message: format!(
+                "gave up: the --deadline of {} passed ({attempts} {} made)",
+                seconds(self.settings.deadline),
+                if attempts == 1 { "attempt" } else { "attempts" }
+            ),
+        }
+    }
+
+    /// Time left before the overall deadline (at least a millisecond, so
+    /// ureq has a timeout to apply).
+    fn remaining(&self) -> Duration {
+        self.deadline_at
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    }
+
+    /// Attempt number `attempt`: follow redirects by hand, then stream
+    /// the body.
     fn attempt(
         &self,
         url: &str,
@@ -265,6 +315,7 @@ impl Client {
         sink: &mut dyn Sink,
         progress: &dyn Progress,
         notify: &dyn Notify,
+        attempt: u32,
     ) -> std::result::Result<Downloaded, Failure> {
         let mut current = parse_https(url).map_err(Failure::Fatal)?;
         let mut hops = 0;
@@ -273,6 +324,9 @@ impl Client {
             let mut request = self
                 .agent
                 .get(current.clone())
+                .config()
+                .timeout_global(Some(self.remaining()))
+                .build()
                 .header("Accept", accept)
                 .header("X-GitHub-Api-Version", "2022-11-28");
             let with_token = target == self.api && self.settings.token.is_some();
@@ -292,7 +346,9 @@ impl Client {
                 redact(&current.to_string()),
                 if with_token { " (with token)" } else { "" }
             ));
-            let response = request.call().map_err(|e| classify_error(&current, e))?;
+            let response = request
+                .call()
+                .map_err(|e| self.classify_error(&current, e, attempt))?;
             let status = response.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 hops += 1;
@@ -332,11 +388,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(len) = expected
-            && sink.limit().is_some_and(|limit| len > limit)
+            && len > sink.limit()
         {
-            return Err(Failure::Fatal(ReleaseError::Network {
+            return Err(Failure::Fatal(ReleaseError::TooLarge {
                 url: redact(&current.to_string()),
-                message: format!("the response is too large ({len} bytes)"),
+                size: Some(len),
+                limit: sink.limit(),
             }));
         }
         progress.start(expected);
@@ -344,11 +401,17 @@ impl Client {
         let mut hasher = Sha256::new();
         let mut total: u64 = 0;
         let mut buf = vec![0u8; 64 * 1024];
+        let window = self.settings.timeout;
+        let mut window_start = Instant::now();
+        let mut window_bytes: u64 = 0;
         let read_result: std::result::Result<(), Failure> = loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) if Instant::now() >= self.deadline_at => {
+                    break Err(Failure::Fatal(self.deadline_passed(url, attempt)));
+                }
                 Err(e) => {
                     break Err(Failure::Retry {
                         message: format!("the body was cut short after {total} bytes: {e}"),
@@ -357,10 +420,11 @@ impl Client {
                 }
             };
             total += n as u64;
-            if sink.limit().is_some_and(|limit| total > limit) {
-                break Err(Failure::Fatal(ReleaseError::Network {
+            if total > sink.limit() {
+                break Err(Failure::Fatal(ReleaseError::TooLarge {
                     url: redact(&current.to_string()),
-                    message: "the response is too large".to_string(),
+                    size: None,
+                    limit: sink.limit(),
                 }));
             }
             hasher.update(&buf[..n]);
@@ -368,6 +432,25 @@ impl Client {
                 break Err(Failure::Fatal(ReleaseError::io("download temp file", e)));
             }
             progress.advance(n as u64);
+            window_bytes += n as u64;
+            let elapsed = window_start.elapsed();
+            if elapsed >= window {
+                let needed = (MIN_RATE as f64 * window.as_secs_f64()) as u64;
+                if window_bytes < needed {
+                    break Err(Failure::Retry {
+                        message: format!(
+                            "the body is too slow: {window_bytes} bytes in {:.1}s, less than {MIN_RATE} bytes/s",
+                            elapsed.as_secs_f64()
+                        ),
+                        after: None,
+                    });
+                }
+                window_start = Instant::now();
+                window_bytes = 0;
+            }
+            if Instant::now() >= self.deadline_at {
+                break Err(Failure::Fatal(self.deadline_passed(url, attempt)));
+            }
         };
         progress.finish();
         read_result?;
@@ -425,9 +508,27 @@ fn status_failure(url: &Uri, response: &ureq::http::Response<ureq::Body>) -> Fai
     })
 }
 
-fn classify_error(url: &Uri, error: ureq::Error) -> Failure {
-    let message = error.to_string();
+impl Client {
+    fn classify_error(&self, url: &Uri, error: ureq::Error, attempt: u32) -> Failure {
+        if matches!(error, ureq::Error::Timeout(ureq::Timeout::Global))
+            || Instant::now() >= self.deadline_at
+        {
+            return Failure::Fatal(self.deadline_passed(&url.to_string(), attempt));
+        }
+        classify_transport_error(url, error)
+    }
+}
+
+/// Retry or not, for a ureq error before the deadline.
+fn classify_transport_error(url: &Uri, error: ureq::Error) -> Failure {
+    // ureq's messages may quote the URL; never show its secrets.
+    let shown = url.to_string();
+    let message = error.to_string().replace(&shown, &redact(&shown));
     match error {
+        ureq::Error::Rustls(tls) => Failure::Fatal(ReleaseError::Tls {
+            url: redact(&shown),
+            message: tls.to_string(),
+        }),
         ureq::Error::Io(_)
         | ureq::Error::Timeout(_)
         | ureq::Error::ConnectionFailed
@@ -539,11 +640,40 @@ fn resolve_location(base: &Uri, location: &str) -> Result<Uri> {
     })
 }
 
-/// A URL for messages: the query (signed URL credentials) is dropped.
+/// A URL for messages: credentials (`user:pw@`) become `***@`, a query
+/// string (signed URLs carry their tokens there) becomes `?…`, a fragment
+/// is dropped, and control or invisible characters are escaped.
 pub fn redact(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?…"),
-        None => url.to_string(),
+    let (base, had_query) = match url.split_once(['?', '#']) {
+        Some((base, _)) => (base, url[base.len()..].starts_with('?')),
+        None => (url, false),
+    };
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(end);
+            match authority.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://***@{host}{path}"),
+                None => base.to_string(),
+            }
+        }
+        None => base.to_string(),
+    };
+    let shown = super::sanitize::escaped(&base);
+    if had_query {
+        format!("{shown}?…")
+    } else {
+        shown
+    }
+}
+
+/// `30s`, `2.5s`, `10m` for messages.
+pub fn seconds(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 60.0 && secs % 60.0 == 0.0 {
+        format!("{}m", secs / 60.0)
+    } else {
+        format!("{secs}s")
     }
 }
 
@@ -586,12 +716,12 @@ pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
     Ok(config)
 }
 
-/// Where a body goes.
+/// Where a body goes, and how much of it is accepted.
 trait Sink {
     fn reset(&mut self) -> std::io::Result<()>;
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()>;
-    fn limit(&self) -> Option<u64>;
+    fn limit(&self) -> u64;
 }
 
 struct MemorySink<'a>(&'a mut Vec<u8>);
@@ -608,12 +738,12 @@ impl Sink for MemorySink<'_> {
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-    fn limit(&self) -> Option<u64> {
-        Some(MAX_JSON_BYTES)
+    fn limit(&self) -> u64 {
+        MAX_JSON_BYTES
     }
 }
 
-struct FileSink<'a>(&'a mut std::fs::File, Option<u64>);
+struct FileSink<'a>(&'a mut std::fs::File, u64);
 
 impl Sink for FileSink<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
@@ -628,7 +758,7 @@ impl Sink for FileSink<'_> {
         self.0.flush()?;
         self.0.sync_all()
     }
-    fn limit(&self) -> Option<u64> {
+    fn limit(&self) -> u64 {
         self.1
     }
 }
@@ -665,7 +795,18 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let mut conn = ClientConnection::new(self.config.clone(), name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         sock.set_timeout(details.timeout);
-        conn.complete_io(&mut sock)?;
+        // A handshake failure (an untrusted certificate, a bad name) comes
+        // back as an I/O error wrapping rustls's; unwrap it so it is not
+        // mistaken for a transient network error and retried.
+        conn.complete_io(&mut sock).map_err(|e| {
+            match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                Some(tls) => ureq::Error::Rustls(tls.clone()),
+                None => ureq::Error::Io(e),
+            }
+        })?;
         let buffers = LazyBuffers::new(
             details.config.input_buffer_size(),
             details.config.output_buffer_size(),
@@ -777,6 +918,22 @@ mod tests {
             redact("https://cdn/x?X-Amz-Signature=abc"),
             "https://cdn/x?…"
         );
+        assert_eq!(
+            redact("https://user:s3cret@cdn.example.net:8443/a/b?token=t#frag"),
+            "https://***@cdn.example.net:8443/a/b?…"
+        );
+        assert_eq!(redact("https://h/p#x"), "https://h/p");
+        assert_eq!(
+            redact("https://h/\u{202e}evil\n"),
+            "https://h/\\u{202e}evil\\n"
+        );
+        let err = resolve_location(
+            &"https://api.example.com/x".parse().unwrap(),
+            "https://user:hunter2@cdn.example.net/blob?sig=abc",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("hunter2") && !err.contains("abc"), "{err}");
         assert!(Token::new("  ".to_string()).is_none());
     }
 
@@ -788,6 +945,8 @@ mod tests {
         }
         assert!(backoff(1) <= Duration::from_millis(750));
         assert!(backoff(4) >= Duration::from_secs(2));
+        assert_eq!(seconds(Duration::from_secs(600)), "10m");
+        assert_eq!(seconds(Duration::from_millis(2500)), "2.5s");
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
