@@ -189,18 +189,27 @@ fn sweep_one(dir: &Path, extra: &[&str], now: SystemTime) -> Swept {
             .ok()
             .and_then(|m| now.duration_since(m).ok())
             .is_none_or(|age| age < STALE_AFTER);
-        if fresh || !(meta.is_file() || meta.is_dir()) || meta.uid() != me {
+        // A symlink is only ever a backup of a symlinked binary; it cannot
+        // be locked, but the swap that made it lasts far less than
+        // STALE_AFTER.
+        let link_backup = meta.file_type().is_symlink() && backup_of.is_some();
+        if fresh || !(meta.is_file() || meta.is_dir() || link_backup) || meta.uid() != me {
             continue;
         }
-        let handle = if meta.is_dir() {
-            open_dir(&path)
+        let _lock = if link_backup {
+            None
         } else {
-            open_file(&path)
+            let handle = if meta.is_dir() {
+                open_dir(&path)
+            } else {
+                open_file(&path)
+            };
+            let Ok(handle) = handle else { continue };
+            if !matches!(try_lock(&handle), Ok(true)) {
+                continue;
+            }
+            Some(handle)
         };
-        let Ok(handle) = handle else { continue };
-        if !matches!(try_lock(&handle), Ok(true)) {
-            continue;
-        }
         if let Some(original) = backup_of.filter(|o| !o.is_empty() && !o.contains('/')) {
             let original = dir.join(original);
             if std::fs::symlink_metadata(&original).is_err() {
@@ -212,8 +221,10 @@ fn sweep_one(dir: &Path, extra: &[&str], now: SystemTime) -> Swept {
         }
         let bytes = if meta.is_dir() {
             tree_bytes(&path)
-        } else {
+        } else if meta.is_file() {
             meta.len()
+        } else {
+            0
         };
         let removed = if meta.is_dir() {
             std::fs::remove_dir_all(&path)
@@ -311,7 +322,15 @@ mod tests {
         std::fs::write(&other, b"old tool").unwrap();
         std::fs::write(dir.path().join("tool"), b"new tool").unwrap();
         age(&other);
+        // A symlink backup whose original is gone (its age is its
+        // creation time, so it is not aged here: it is left alone).
+        let link = dir.path().join(format!("{BACKUP_PREFIX}alias.a1"));
+        std::os::unix::fs::symlink("tool", &link).unwrap();
         let swept = sweep(&[(dir.path(), &[])]);
+        assert!(
+            link.is_symlink(),
+            "a fresh symlink backup may be a live one"
+        );
         assert_eq!(swept.restored, vec![dir.path().join("share")]);
         assert_eq!(
             std::fs::read(dir.path().join("share/keep")).unwrap(),
