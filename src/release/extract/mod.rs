@@ -683,6 +683,31 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join("out/tool")).unwrap(), b"new!");
     }
 
+    /// The zip writer refuses duplicate names, so the archive is patched:
+    /// `tooX` (a link) becomes a second `tool`. The reader yields both
+    /// entries; the record keeps the link, never the earlier file.
+    #[test]
+    fn a_zip_member_listed_twice_is_not_listed_from_its_stale_path() {
+        let mut bytes = zip_bytes(&[
+            ("tool", b"#!/bin/sh\n", None),
+            ("README", b"x", None),
+            ("tooX", b"", Some("README")),
+        ]);
+        let mut patched = 0;
+        for i in 0..bytes.len() - 4 {
+            if &bytes[i..i + 4] == b"tooX" {
+                bytes[i..i + 4].copy_from_slice(b"tool");
+                patched += 1;
+            }
+        }
+        assert_eq!(patched, 2, "local header and central directory");
+        let (dir, result) = run(&bytes, Format::Zip);
+        let files = result.unwrap();
+        let names: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+        assert_eq!(names, [Path::new("README")]);
+        assert!(dir.path().join("out/tool").is_symlink());
+    }
+
     #[test]
     fn size_and_member_budgets_are_enforced() {
         let big = vec![0u8; (LIMITS.max_bytes + 1) as usize];
