@@ -8,7 +8,7 @@
 //!   be a directory the archive created, so a link to `.` followed by
 //!   `link/../../x` cannot redirect a write.
 //! - Symlinks must be relative and, resolved through every link unpacked
-//!   so far ([`tree::Tree::resolve`]), stay inside; all links are resolved
+//!   so far ([`tree::resolve`]), stay inside; all links are resolved
 //!   again once the archive is complete. Hard links must name a regular
 //!   file unpacked earlier.
 //! - A member that replaces an earlier file replaces it in the record too:
@@ -29,7 +29,7 @@ use std::io::Read;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use self::tree::{Node, Resolution, Tree};
+use self::tree::{Node, Resolution, Tree, resolve};
 use super::sanitize::{escaped, quoted};
 use super::{ReleaseError, Result};
 
@@ -384,7 +384,16 @@ impl Unpacker {
     /// unpacked so far; refuse it if it leaves the directory.
     fn check_link(&self, raw: &[u8], rel: &Path, text: &Path) -> Result<()> {
         let from = rel.parent().unwrap_or(Path::new(""));
-        match self.tree.resolve(from, text) {
+        // Ask the file system, not the record, whether a name is a link:
+        // on a case-insensitive one `a` finds the link `A`.
+        let link_at = |rel: &Path| {
+            let path = self.dest.join(rel);
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(&path).ok(),
+                _ => None,
+            }
+        };
+        match resolve(from, text, link_at) {
             Resolution::Inside(_) => Ok(()),
             Resolution::Escapes => Err(self.refuse(
                 raw,

@@ -1,16 +1,19 @@
 //! What an archive has unpacked so far, as the unpacker's own record (the
 //! staging directory is private and fresh, so the record and the disk
-//! agree), and link resolution against it.
+//! agree), and link resolution.
 //!
 //! A symlink's text alone says little: `a/l1 -> ..` is harmless, and so
 //! is `x -> a/l1/a/l1/../..` read as text, yet the second climbs out of
-//! the directory once the first is followed. [`Tree::resolve`] follows
-//! every link already recorded, component by component, exactly as the
-//! kernel would (parent directories are always real directories here:
-//! nothing is written through a link), and reports an escape the moment a
-//! `..` would leave the root. Links are checked when they are unpacked and
-//! all of them again once the archive is complete, because a later member
-//! can turn a name an earlier link passes through into a link.
+//! the directory once the first is followed. [`resolve`] follows every
+//! link it meets, component by component, exactly as the kernel would
+//! (parent directories are always real directories here: nothing is
+//! written through a link), and reports an escape the moment a `..` would
+//! leave the root. The unpacker asks the file system itself whether a
+//! name is a link, so the aliases of a case-insensitive file system (`A`
+//! found as `a`) are followed as the kernel will follow them. Links are
+//! checked when they are unpacked and all of them again once the archive
+//! is complete, because a later member can turn a name an earlier link
+//! passes through into a link.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ffi::OsString;
@@ -108,51 +111,65 @@ impl Tree {
             .collect()
     }
 
-    /// Resolve `target`, the text of a link that lives in directory `from`
-    /// (relative to the root), following the links recorded so far.
-    pub fn resolve(&self, from: &Path, target: &Path) -> Resolution {
-        let mut stack: Vec<OsString> = from
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(p) => Some(p.to_os_string()),
-                _ => None,
-            })
-            .collect();
-        if target.is_absolute() {
-            return Resolution::Escapes;
+    /// The text of the link at `rel`, if `rel` is a recorded symlink.
+    #[cfg(test)]
+    pub fn link_at(&self, rel: &Path) -> Option<PathBuf> {
+        match self.nodes.get(rel) {
+            Some(Node::Symlink(text)) => Some(text.clone()),
+            _ => None,
         }
-        let mut pending: VecDeque<OwnedPart> = target.components().map(OwnedPart::from).collect();
-        let mut hops = 0;
-        while let Some(part) = pending.pop_front() {
-            match part {
-                OwnedPart::Cur => {}
-                OwnedPart::Parent => {
-                    if stack.pop().is_none() {
+    }
+}
+
+/// Resolve `target`, the text of a link that lives in directory `from`
+/// (both relative to the root); `link_at(path)` gives the text of the link
+/// at `path` (relative to the root), or `None` when `path` is not a link.
+pub fn resolve(
+    from: &Path,
+    target: &Path,
+    link_at: impl Fn(&Path) -> Option<PathBuf>,
+) -> Resolution {
+    let mut stack: Vec<OsString> = from
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_os_string()),
+            _ => None,
+        })
+        .collect();
+    if target.is_absolute() {
+        return Resolution::Escapes;
+    }
+    let mut pending: VecDeque<OwnedPart> = target.components().map(OwnedPart::from).collect();
+    let mut hops = 0;
+    while let Some(part) = pending.pop_front() {
+        match part {
+            OwnedPart::Cur => {}
+            OwnedPart::Parent => {
+                if stack.pop().is_none() {
+                    return Resolution::Escapes;
+                }
+            }
+            OwnedPart::Root => return Resolution::Escapes,
+            OwnedPart::Name(name) => {
+                stack.push(name);
+                let here: PathBuf = stack.iter().collect();
+                if let Some(text) = link_at(&here) {
+                    hops += 1;
+                    if hops > MAX_HOPS {
+                        return Resolution::Loop;
+                    }
+                    stack.pop();
+                    if text.is_absolute() {
                         return Resolution::Escapes;
                     }
-                }
-                OwnedPart::Root => return Resolution::Escapes,
-                OwnedPart::Name(name) => {
-                    stack.push(name);
-                    let here: PathBuf = stack.iter().collect();
-                    if let Some(Node::Symlink(text)) = self.nodes.get(&here) {
-                        hops += 1;
-                        if hops > MAX_HOPS {
-                            return Resolution::Loop;
-                        }
-                        stack.pop();
-                        if text.is_absolute() {
-                            return Resolution::Escapes;
-                        }
-                        for part in text.components().rev() {
-                            pending.push_front(OwnedPart::from(part));
-                        }
+                    for part in text.components().rev() {
+                        pending.push_front(OwnedPart::from(part));
                     }
                 }
             }
         }
-        Resolution::Inside(stack.iter().collect())
     }
+    Resolution::Inside(stack.iter().collect())
 }
 
 /// A path component that owns its name.
@@ -190,7 +207,7 @@ mod tests {
     }
 
     fn resolve(t: &Tree, from: &str, text: &str) -> Resolution {
-        t.resolve(Path::new(from), Path::new(text))
+        super::resolve(Path::new(from), Path::new(text), |p| t.link_at(p))
     }
 
     #[test]
