@@ -105,7 +105,7 @@ pub fn fetch_release(
     };
     let json = client.get_json(&url, notify)?;
     serde_json::from_value(json).map_err(|e| ReleaseError::Network {
-        url: super::http::redact(&url),
+        url: super::url::redact(&url),
         message: format!(
             "unexpected release JSON: {}",
             super::sanitize::escaped(&e.to_string())

@@ -1,6 +1,6 @@
-//! HTTPS for the installer, on ureq with a rustls `ClientConfig` built here
-//! (ring, Mozilla's webpki roots plus any extra CAs from `--ca-bundle`
-//! or `SSL_CERT_FILE`) and plugged into ureq as its TLS connector.
+//! HTTPS for the installer, on ureq with the TLS connector of
+//! [`super::tls`] (rustls on ring, Mozilla's webpki roots plus any extra
+//! CAs from `--ca-bundle` or `SSL_CERT_FILE`).
 //!
 //! Rules enforced for every request, in one place:
 //! - HTTPS only: a plain `http://` URL is refused, and so is a redirect to
@@ -27,17 +27,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use sha2::{Digest, Sha256};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout,
-    TcpConnector, Transport, TransportAdapter,
-};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
+use super::tls::{TlsConnector, client_config};
+use super::url::{Origin, origin, parse_https, redact, resolve_location};
 use super::{ReleaseError, Result};
 
 /// Most redirects followed for one request.
@@ -128,13 +124,6 @@ pub struct Client {
     api: Origin,
     /// When the overall deadline passes.
     deadline_at: Instant,
-}
-
-/// Scheme-less origin: host and effective port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Origin {
-    host: String,
-    port: u16,
 }
 
 /// Why an attempt failed, and whether trying again could help.
@@ -562,111 +551,6 @@ fn backoff(attempt: u32) -> Duration {
     capped.mul_f64(0.5 + fastrand::f64())
 }
 
-/// Parse an absolute URL and insist on `https`.
-pub fn parse_https(url: &str) -> Result<Uri> {
-    let uri: Uri = url.parse().map_err(|e| ReleaseError::Network {
-        url: redact(url),
-        message: format!("not a valid URL: {e}"),
-    })?;
-    match uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("https") => {}
-        Some(s) if s.eq_ignore_ascii_case("http") => {
-            return Err(ReleaseError::Network {
-                url: redact(url),
-                message: "refusing plain http://; only https:// is allowed".to_string(),
-            });
-        }
-        _ => {
-            return Err(ReleaseError::Network {
-                url: redact(url),
-                message: "only absolute https:// URLs are allowed".to_string(),
-            });
-        }
-    }
-    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(ReleaseError::Network {
-            url: "(a URL with credentials)".to_string(),
-            message: "credentials in URLs are not allowed; use --token".to_string(),
-        });
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(ReleaseError::Network {
-            url: redact(url),
-            message: "the URL has no host".to_string(),
-        });
-    }
-    Ok(uri)
-}
-
-fn origin(uri: &Uri) -> Result<Origin> {
-    let host = uri
-        .host()
-        .ok_or_else(|| ReleaseError::Network {
-            url: redact(&uri.to_string()),
-            message: "the URL has no host".to_string(),
-        })?
-        .to_ascii_lowercase();
-    Ok(Origin {
-        host,
-        port: uri.port_u16().unwrap_or(443),
-    })
-}
-
-/// Resolve a `Location` header against the URL that returned it; the result
-/// must be https.
-fn resolve_location(base: &Uri, location: &str) -> Result<Uri> {
-    let location = location.trim();
-    let absolute = if location.contains("://") {
-        location.to_string()
-    } else if let Some(rest) = location.strip_prefix("//") {
-        format!("https://{rest}")
-    } else {
-        let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
-        if location.starts_with('/') {
-            format!("https://{authority}{location}")
-        } else {
-            let path = base.path();
-            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            let dir = if dir.is_empty() { "/" } else { dir };
-            format!("https://{authority}{dir}{location}")
-        }
-    };
-    parse_https(&absolute).map_err(|e| match e {
-        ReleaseError::Network { message, .. } => ReleaseError::Network {
-            url: redact(&base.to_string()),
-            message: format!("redirect to {}: {message}", redact(&absolute)),
-        },
-        other => other,
-    })
-}
-
-/// A URL for messages: credentials (`user:pw@`) become `***@`, a query
-/// string (signed URLs carry their tokens there) becomes `?…`, a fragment
-/// is dropped, and control or invisible characters are escaped.
-pub fn redact(url: &str) -> String {
-    let (base, had_query) = match url.split_once(['?', '#']) {
-        Some((base, _)) => (base, url[base.len()..].starts_with('?')),
-        None => (url, false),
-    };
-    let base = match base.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find('/').unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(end);
-            match authority.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://***@{host}{path}"),
-                None => base.to_string(),
-            }
-        }
-        None => base.to_string(),
-    };
-    let shown = super::sanitize::escaped(&base);
-    if had_query {
-        format!("{shown}?…")
-    } else {
-        shown
-    }
-}
-
 /// `30s`, `2.5s`, `10m` for messages.
 pub fn seconds(d: Duration) -> String {
     let secs = d.as_secs_f64();
@@ -675,45 +559,6 @@ pub fn seconds(d: Duration) -> String {
     } else {
         format!("{secs}s")
     }
-}
-
-/// The rustls client configuration: ring, TLS 1.2+, Mozilla's roots
-/// plus every certificate in `extra` (PEM files).
-pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    for path in extra {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
-            .map_err(|e| {
-                ReleaseError::usage(
-                    format!("cannot read CA bundle {}: {e}", path.display()),
-                    Some("--ca-bundle and SSL_CERT_FILE must name a PEM file of certificates"),
-                )
-            })?;
-        if certs.is_empty() {
-            return Err(ReleaseError::usage(
-                format!("CA bundle {} has no PEM certificates", path.display()),
-                None,
-            ));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| {
-                ReleaseError::usage(
-                    format!("CA bundle {}: unusable certificate: {e}", path.display()),
-                    None,
-                )
-            })?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ReleaseError::Install(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
 }
 
 /// Where a body goes, and how much of it is accepted.
@@ -763,177 +608,14 @@ impl Sink for FileSink<'_> {
     }
 }
 
-/// ureq connector that wraps the TCP transport in TLS with our own
-/// `ClientConfig` (ureq's built-in one cannot take extra roots alongside
-/// the webpki ones).
-#[derive(Debug)]
-struct TlsConnector {
-    config: Arc<ClientConfig>,
-}
-
-impl<In: Transport> Connector<In> for TlsConnector {
-    type Out = Either<In, TlsTransport>;
-
-    fn connect(
-        &self,
-        details: &ConnectionDetails,
-        chained: Option<In>,
-    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
-        let Some(transport) = chained else {
-            return Ok(None);
-        };
-        if !details.needs_tls() || transport.is_tls() {
-            return Ok(Some(Either::A(transport)));
-        }
-        let host = details
-            .uri
-            .host()
-            .ok_or(ureq::Error::Tls("the URL has no host"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|_| ureq::Error::Tls("invalid TLS server name"))?;
-        let mut conn = ClientConnection::new(self.config.clone(), name)?;
-        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        sock.set_timeout(details.timeout);
-        // A handshake failure (an untrusted certificate, a bad name) comes
-        // back as an I/O error wrapping rustls's; unwrap it so it is not
-        // mistaken for a transient network error and retried.
-        conn.complete_io(&mut sock).map_err(|e| {
-            match e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                Some(tls) => ureq::Error::Rustls(tls.clone()),
-                None => ureq::Error::Io(e),
-            }
-        })?;
-        let buffers = LazyBuffers::new(
-            details.config.input_buffer_size(),
-            details.config.output_buffer_size(),
-        );
-        Ok(Some(Either::B(TlsTransport {
-            buffers,
-            stream: StreamOwned { conn, sock },
-        })))
-    }
-}
-
-struct TlsTransport {
-    buffers: LazyBuffers,
-    stream: StreamOwned<ClientConnection, TransportAdapter>,
-}
-
-impl std::fmt::Debug for TlsTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsTransport").finish_non_exhaustive()
-    }
-}
-
-impl Transport for TlsTransport {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(
-        &mut self,
-        amount: usize,
-        timeout: NextTimeout,
-    ) -> std::result::Result<(), ureq::Error> {
-        self.stream.get_mut().set_timeout(timeout);
-        let output = &self.buffers.output()[..amount];
-        self.stream.write_all(output)?;
-        Ok(())
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
-        self.stream.get_mut().set_timeout(timeout);
-        let input = self.buffers.input_append_buf();
-        let amount = self.stream.read(input)?;
-        self.buffers.input_appended(amount);
-        Ok(amount > 0)
-    }
-
-    fn is_open(&mut self) -> bool {
-        self.stream.get_mut().get_mut().is_open()
-    }
-
-    fn is_tls(&self) -> bool {
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn plain_http_is_refused() {
-        let err = parse_https("http://example.com/x").unwrap_err().to_string();
-        assert!(err.contains("refusing plain http://"), "{err}");
-        assert!(parse_https("ftp://example.com/x").is_err());
-        assert!(parse_https("/relative").is_err());
-        assert!(parse_https("https://example.com/x").is_ok());
-        let err = parse_https("https://user:pw@example.com/x")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("credentials") && !err.contains("pw"), "{err}");
-    }
-
-    #[test]
-    fn redirects_resolve_and_stay_https() {
-        let base: Uri = "https://api.example.com:8443/repos/o/r/assets/1"
-            .parse()
-            .unwrap();
-        let abs = resolve_location(&base, "https://cdn.example.net/blob?sig=1").unwrap();
-        assert_eq!(abs.host(), Some("cdn.example.net"));
-        let root = resolve_location(&base, "/other").unwrap();
-        assert_eq!(root.to_string(), "https://api.example.com:8443/other");
-        let rel = resolve_location(&base, "2").unwrap();
-        assert_eq!(
-            rel.to_string(),
-            "https://api.example.com:8443/repos/o/r/assets/2"
-        );
-        let scheme_rel = resolve_location(&base, "//cdn.example.net/x").unwrap();
-        assert_eq!(scheme_rel.scheme_str(), Some("https"));
-        let err = resolve_location(&base, "http://cdn.example.net/x")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("refusing plain http://"), "{err}");
-    }
-
-    #[test]
-    fn origins_compare_host_and_port() {
-        let a = origin(&"https://API.example.com/x".parse().unwrap()).unwrap();
-        let b = origin(&"https://api.example.com:443/y".parse().unwrap()).unwrap();
-        let c = origin(&"https://api.example.com:8443/y".parse().unwrap()).unwrap();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-    }
-
-    #[test]
-    fn token_and_signed_urls_never_print() {
+    fn tokens_never_print() {
         let token = Token::new("ghp_secret".to_string()).unwrap();
         assert!(!format!("{token:?}").contains("secret"));
-        assert_eq!(
-            redact("https://cdn/x?X-Amz-Signature=abc"),
-            "https://cdn/x?…"
-        );
-        assert_eq!(
-            redact("https://user:s3cret@cdn.example.net:8443/a/b?token=t#frag"),
-            "https://***@cdn.example.net:8443/a/b?…"
-        );
-        assert_eq!(redact("https://h/p#x"), "https://h/p");
-        assert_eq!(
-            redact("https://h/\u{202e}evil\n"),
-            "https://h/\\u{202e}evil\\n"
-        );
-        let err = resolve_location(
-            &"https://api.example.com/x".parse().unwrap(),
-            "https://user:hunter2@cdn.example.net/blob?sig=abc",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(!err.contains("hunter2") && !err.contains("abc"), "{err}");
         assert!(Token::new("  ".to_string()).is_none());
     }
 

@@ -4,9 +4,9 @@
 //!
 //! The pipeline is plain data flowing one way: [`github`] resolves the
 //! release into a [`plan::Plan`] (asset, manifest, bundle), [`http`] fetches
-//! bytes (retries, redirects, token scoping, deadlines, size limits),
-//! [`cache`] keeps verified content by digest, [`fetch`] drives download
-//! and checks, [`verify`] runs every check on local files (the same code
+//! bytes over [`tls`] (retries, redirects, token scoping, deadlines, size
+//! limits; [`url`] keeps URLs https-only and out of messages), [`cache`]
+//! keeps verified content by digest, [`fetch`] drives download and checks, [`verify`] runs every check on local files (the same code
 //! backs `release verify`, with [`sigstore`] on the [`crypto`] provider),
 //! [`extract`] unpacks archives defensively, and [`install`] stages the
 //! result and [`swap`]s it into place. Temp files live in [`scratch`]
@@ -26,6 +26,8 @@ pub mod sanitize;
 pub mod scratch;
 pub mod sigstore;
 pub mod swap;
+pub mod tls;
+pub mod url;
 pub mod verify;
 
 use std::path::PathBuf;
