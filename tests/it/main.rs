@@ -19,6 +19,7 @@ mod guard_rails;
 mod hooks;
 mod precommit;
 mod release;
+mod release_hostile;
 mod release_server;
 mod release_sigstore;
 mod threat_model;
