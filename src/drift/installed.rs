@@ -15,7 +15,9 @@
 //!
 //! When no virtual environment exists, the interpreter on `PATH`
 //! (`python3`, else `python`) is asked once for its `site-packages` and
-//! marker values; that one process replaces a probe per package.
+//! marker values; that one process replaces a probe per package. Not in a
+//! uv project (`uv.lock` and uv installed): its tools never come from the
+//! system interpreter, so they are probed through `uv run`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,7 +37,13 @@ pub struct Environment {
 /// Find the environment (see the module docs) and index it. `timeout`
 /// bounds the interpreter query.
 pub fn locate(root: &Path, hints: &EnvHints, timeout: Duration) -> Option<Environment> {
-    let env = pyenv::find(root, hints).or_else(|| ask_interpreter(timeout))?;
+    let env = match pyenv::find(root, hints) {
+        Some(env) => env,
+        // A uv project's tools never come from the system interpreter:
+        // with its environment not created yet, probes go through uv.
+        None if crate::tools::uv_for(root).is_some() => return None,
+        None => ask_interpreter(timeout)?,
+    };
     let installed = Installed::scan(&env.site_packages);
     Some(Environment { env, installed })
 }

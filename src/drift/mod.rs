@@ -217,10 +217,11 @@ fn hints(settings: &DriftSettings, report: &DriftReport, not_counted: &[String])
         .collect();
     if !libraries.is_empty() {
         out.push(format!(
-            "{} installed but install{} no command, so {} not counted as tools; name a package in [drift.tools] to check it anyway",
+            "{} installed but install{} no command, so {} not counted as {}; name a package in [drift.tools] to check it anyway",
             libraries.join(", "),
             if libraries.len() == 1 { "s" } else { "" },
             if libraries.len() == 1 { "it is" } else { "they are" },
+            if libraries.len() == 1 { "a tool" } else { "tools" },
         ));
     }
     if !not_counted.is_empty() {

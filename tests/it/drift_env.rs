@@ -409,6 +409,44 @@ fn the_active_venv_and_the_uv_project_environment() {
 }
 
 #[test]
+fn a_uv_project_without_its_environment_probes_through_uv_not_the_system_python() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "pyproject.toml",
+        "[dependency-groups]\ndev = [\"ruff>=0.14\", \"requests\"]\n",
+    );
+    ctx.write("uv.lock", "version = 1\n");
+    let system = make_venv(&ctx.base.join("system"));
+    dist(&system, "ruff", "0.14.2", &[], &["ruff"]);
+    let path = fake_path(&ctx);
+    let calls = ctx.base.join("python.log");
+    script(
+        &path.join("python3"),
+        &format!(
+            "echo call >> '{}'\nexec '{}' \"$@\"",
+            calls.display(),
+            system.join("bin/python").display()
+        ),
+    );
+    // uv as it behaves before `uv sync`: nothing to run.
+    script(
+        &path.join("uv"),
+        "echo 'error: Failed to spawn: `'\"$4\"'`' >&2\nexit 2",
+    );
+    let out = drift_with(&ctx, &path, &["--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let doc = json(&out);
+    assert_eq!(doc["environment"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(row(&doc, "ruff")["status"], "missing", "{doc:#}");
+    assert_eq!(row(&doc, "ruff")["probe"][1], "run");
+    assert!(!calls.exists(), "the system python was asked");
+    assert_eq!(
+        doc["remediation"][0]["display"],
+        "uv sync --inexact --group dev"
+    );
+}
+
+#[test]
 fn without_a_venv_the_interpreter_on_path_is_asked_once_and_isolated() {
     let ctx = TestContext::new();
     ctx.write("pyproject.toml", PYPROJECT);
