@@ -181,6 +181,44 @@ pub struct DriftConfig {
     /// How long one version probe may run (default 10s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Seconds>,
+    /// The `[dependency-groups]` of `pyproject.toml` whose packages count
+    /// (`["*"]`: all). Unset: the groups named like dev tools (dev, lint,
+    /// test, typing, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<PackageListName>>,
+    /// The `[project.optional-dependencies]` extras whose packages count
+    /// (`["*"]`: all). Unset: the extras named like dev tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extras: Option<Vec<PackageListName>>,
+    /// Requirements files (relative to the project root) whose packages
+    /// count too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+}
+
+/// A group or extra name in `[drift] groups`/`extras`: a valid PEP 508
+/// name, or `*` for all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageListName(pub String);
+
+impl<'de> Deserialize<'de> for PackageListName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if raw.trim() != "*" {
+            crate::versions::normalize_name(&raw).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{raw:?} is not a group or extra name (letters, digits, `-`, `_`, `.`; or \"*\" for all)"
+                ))
+            })?;
+        }
+        Ok(PackageListName(raw))
+    }
+}
+
+impl Serialize for PackageListName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 /// One `[drift.tools]` entry: a version string or a table.
@@ -231,7 +269,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                 f.write_str("a version string or a table with `version`")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DriftTool, E> {
-                crate::drift::declared::parse_expectation(v).map_err(E::custom)?;
+                crate::versions::parse_expectation(v).map_err(E::custom)?;
                 Ok(DriftTool::Version(v.to_string()))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -241,8 +279,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                 use serde::de::Error;
                 let table =
                     DriftToolTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                crate::drift::declared::parse_expectation(&table.version)
-                    .map_err(A::Error::custom)?;
+                crate::versions::parse_expectation(&table.version).map_err(A::Error::custom)?;
                 if let Some(command) = &table.command
                     && command.first().is_none_or(|p| p.trim().is_empty())
                 {
@@ -254,7 +291,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                     return Err(A::Error::custom("`install` needs a program"));
                 }
                 if let Some(pattern) = &table.pattern {
-                    crate::drift::probe::compile_pattern(pattern).map_err(A::Error::custom)?;
+                    crate::versions::compile_pattern(pattern).map_err(A::Error::custom)?;
                 }
                 Ok(DriftTool::Table(table))
             }

@@ -14,6 +14,7 @@ mod completions;
 mod config;
 mod docs;
 mod drift;
+mod drift_env;
 mod git_layer;
 mod guard_rails;
 mod hooks;
