@@ -1,0 +1,120 @@
+//! Running a per-file check over many files: scoped worker threads (as many
+//! as the cores, fewer for few files) pull file indexes from a shared
+//! counter; the per-file reports are put back in input order so output is
+//! deterministic whatever the scheduling.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::Outcome;
+
+/// What one file contributed to a check's outcome.
+#[derive(Debug, Default)]
+pub(crate) struct FileReport {
+    pub failed: bool,
+    pub modified: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl FileReport {
+    /// A failure with a line on stdout.
+    pub fn fail(line: String) -> Self {
+        FileReport {
+            failed: true,
+            stdout: line,
+            ..Default::default()
+        }
+    }
+
+    /// A file that could not be read or written: the reference stops with
+    /// a traceback (exit 1); we report it and go on with the other files.
+    pub fn io_error(shown: &str, what: &str, err: &std::io::Error) -> Self {
+        FileReport {
+            failed: true,
+            stderr: format!("{shown}: cannot {what}: {err}\n"),
+            ..Default::default()
+        }
+    }
+}
+
+/// How many workers for `n` items.
+pub(crate) fn workers(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(n).max(1)
+}
+
+/// Apply `f` to every item, in parallel, returning the results in order.
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let n = workers(items.len());
+    if n <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut all: Vec<(usize, R)> = parts.iter_mut().flat_map(std::mem::take).collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Run a per-file check: `f` gets the name as given and the path on disk.
+pub(crate) fn per_file(
+    dir: &Path,
+    files: &[PathBuf],
+    f: impl Fn(&str, &Path) -> FileReport + Sync,
+) -> Outcome {
+    let reports = map(files, |file| {
+        let shown = file.to_string_lossy();
+        f(&shown, &dir.join(file))
+    });
+    let mut outcome = Outcome::default();
+    for (file, report) in files.iter().zip(reports) {
+        outcome.failed |= report.failed;
+        if report.modified {
+            outcome.failed = true;
+            outcome.modified.push(file.clone());
+        }
+        outcome.stdout.push_str(&report.stdout);
+        outcome.stderr.push_str(&report.stderr);
+    }
+    outcome
+}
+
+/// Replace a file's bytes in place, as the reference does (`open(…, 'wb')`:
+/// same inode, same permissions). A symbolic link is never written
+/// through: the caller reports it instead.
+pub(crate) fn rewrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+/// Whether `path` itself is a symbolic link.
+pub(crate) fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
