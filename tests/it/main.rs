@@ -13,6 +13,8 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;
+mod hygiene_corpus;
+mod hygiene_diff;
 mod precommit;
 mod release;
 mod release_server;

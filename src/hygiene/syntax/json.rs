@@ -443,7 +443,7 @@ impl Scanner<'_> {
                 self.i += 4;
                 Ok(v)
             }
-            None => Err(self.err("Invalid \\uXXXX escape", escape_at)),
+            None => Err(self.err("Invalid \\uXXXX escape", escape_at + 1)),
         }
     }
 }

@@ -9,14 +9,51 @@ use std::borrow::Cow;
 
 /// Check one file's bytes; the error is a one-line message.
 pub(crate) fn check(data: &[u8]) -> Result<(), String> {
-    let text = decode(data)?;
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
+    let mut text = decode(data)?.into_owned();
+    // expat without namespace processing (what `xml.sax` uses) does not
+    // care whether a prefix is declared; roxmltree does. Declare each
+    // unknown prefix on the element that uses it and parse again.
+    for _ in 0..256 {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let unknown = match roxmltree::Document::parse_with_options(&text, options) {
+            Ok(_) => return Ok(()),
+            Err(roxmltree::Error::UnknownNamespace(prefix, pos)) => Ok((prefix, pos)),
+            Err(e) => Err(e.to_string()),
+        };
+        match unknown {
+            Ok((prefix, pos)) => {
+                let Some(at) = tag_start(&text, pos) else {
+                    return Err(format!("an unknown namespace prefix {prefix:?}"));
+                };
+                let name_end = text[at + 1..]
+                    .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+                    .map_or(text.len(), |i| at + 1 + i);
+                text.insert_str(
+                    name_end,
+                    &format!(" xmlns:{prefix}=\"urn:hephaestus:undeclared\""),
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err("too many undeclared namespace prefixes".to_string())
+}
+
+/// The byte offset of the `<` that opens the tag around a position.
+fn tag_start(text: &str, pos: roxmltree::TextPos) -> Option<usize> {
+    let line_start = if pos.row <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(pos.row as usize - 2)?.0 + 1
     };
-    roxmltree::Document::parse_with_options(&text, options)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let offset = text[line_start..]
+        .char_indices()
+        .nth((pos.col as usize).saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i);
+    text[..offset.min(text.len())].rfind('<')
 }
 
 fn decode(data: &[u8]) -> Result<Cow<'_, str>, String> {
