@@ -12,6 +12,7 @@
 //! `--allow-multiple-documents` a second document fails.
 
 mod construct;
+mod quirks;
 mod resolve;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -66,6 +67,16 @@ pub(crate) fn check(data: &[u8], mode: YamlMode) -> Result<(), String> {
         return Err(format!(
             "unacceptable character #x{:04x}: special characters are not allowed (position {i})",
             c as u32
+        ));
+    }
+    if let Some(line) = quirks::over_indented_block_scalar(&text) {
+        return Err(format!(
+            "more indented follow up line than first in a block scalar (line {line})"
+        ));
+    }
+    if let Some((line, col)) = quirks::refused_tab(&text) {
+        return Err(format!(
+            "found character '\\t' that cannot start any token (line {line}, column {col})"
         ));
     }
     if starts_with_document_end(&text) {
