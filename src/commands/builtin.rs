@@ -14,19 +14,20 @@ use crate::hygiene::{self, CheckId, CheckSpec};
 #[derive(Debug, clap::Args)]
 pub struct BuiltinArgs {
     /// Print every built-in check with what it does, and exit.
-    #[arg(long, conflicts_with = "id")]
+    #[arg(long, conflicts_with = "command")]
     pub list: bool,
-    /// The check: a pre-commit-hooks hook id such as `trailing-whitespace`.
-    #[arg(value_name = "ID", required_unless_present = "list")]
-    pub id: Option<String>,
-    /// The check's options and the files to check, as its pre-commit-hooks
-    /// console script takes them (`--maxkb=100 big.bin`).
+    /// The check (a pre-commit-hooks hook id such as `trailing-whitespace`),
+    /// then its options and the files to check, as its pre-commit-hooks
+    /// console script takes them (`--maxkb=100 big.bin`). Everything after
+    /// the id is the check's, `--help` and `--` included.
     #[arg(
-        value_name = "ARGS",
+        value_names = ["ID", "ARGS"],
+        required_unless_present = "list",
+        num_args = 1..,
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
-    pub args: Vec<OsString>,
+    pub command: Vec<OsString>,
 }
 
 pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
@@ -43,7 +44,12 @@ pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.out(&text)?;
         return Ok(ExitStatus::Success);
     }
-    let id = args.id.as_deref().unwrap_or_default();
+    let Some((id, rest)) = args.command.split_first() else {
+        return Err(UserError::usage("no check given")
+            .with_hint("`hephaestus builtin --list` prints the built-in checks")
+            .into());
+    };
+    let id = id.to_string_lossy();
     let check: CheckId = id.parse().map_err(|message: String| {
         UserError::usage(message)
             .with_hint("`hephaestus builtin --list` prints the built-in checks")
@@ -51,7 +57,7 @@ pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
     // Options are text; an argument that is not UTF-8 can only be a file.
     let mut texts: Vec<String> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for arg in &args.args {
+    for arg in rest {
         match arg.to_str() {
             Some(s) => texts.push(s.to_string()),
             None => files.push(PathBuf::from(arg)),

@@ -13,6 +13,7 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;
+mod hygiene_cli;
 mod hygiene_corpus;
 mod hygiene_diff;
 mod precommit;
