@@ -10,6 +10,9 @@ use std::borrow::Cow;
 /// Check one file's bytes; the error is a one-line message.
 pub(crate) fn check(data: &[u8]) -> Result<(), String> {
     let mut text = decode(data)?.into_owned();
+    if let Some(at) = bad_char_reference(&text) {
+        return Err(format!("reference to invalid character number (byte {at})"));
+    }
     // expat without namespace processing (what `xml.sax` uses) does not
     // care whether a prefix is declared; roxmltree does. Declare each
     // unknown prefix on the element that uses it and parse again.
@@ -40,6 +43,41 @@ pub(crate) fn check(data: &[u8]) -> Result<(), String> {
         }
     }
     Err("too many undeclared namespace prefixes".to_string())
+}
+
+/// A `&#…;` reference to a character XML does not allow (a surrogate,
+/// U+FFFE, …), outside comments, CDATA sections and processing
+/// instructions: expat refuses it, roxmltree lets surrogates through.
+fn bad_char_reference(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr2(b'&', b'<', &b[i..]) {
+        let at = i + off;
+        let rest = &text[at..];
+        let skip_to = |end: &str| rest.find(end).map_or(b.len(), |e| at + e + end.len());
+        if rest.starts_with("<!--") {
+            i = skip_to("-->");
+        } else if rest.starts_with("<![CDATA[") {
+            i = skip_to("]]>");
+        } else if rest.starts_with("<?") {
+            i = skip_to("?>");
+        } else if let Some(num) = rest.strip_prefix("&#") {
+            let end = num.find(';')?;
+            let digits = &num[..end];
+            let value = match digits.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => digits.parse::<u32>().ok(),
+            };
+            let allowed = |c: u32| matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+            if value.is_some_and(|c| !allowed(c)) {
+                return Some(at);
+            }
+            i = at + 2;
+        } else {
+            i = at + 1;
+        }
+    }
+    None
 }
 
 /// The byte offset of the `<` that opens the tag around a position.
