@@ -288,8 +288,9 @@ impl Bench {
 
     /// Exit codes file by file, the reference's modules driven from one
     /// Python process (`main([*args, file])` per file, a traceback counted
-    /// as exit 1 as the console script would end).
-    fn per_file_codes(&self, case: &Case) -> Vec<String> {
+    /// as exit 1 as the console script would end). Returns the files
+    /// judged differently: (file, reference exit, hephaestus exit, output).
+    fn per_file_mismatches(&self, case: &Case) -> Vec<(String, i32, i32, String)> {
         const DRIVER: &str = r#"
 import contextlib, importlib, io, sys
 mod = importlib.import_module('pre_commit_hooks.' + sys.argv[1])
@@ -328,27 +329,52 @@ for f in files:
             .collect();
         assert_eq!(codes.len(), case.files.len());
         let ours_dir = self.ctx.base.join("ours-shared");
-        let mut problems = Vec::new();
-        for (file, want) in case.files.iter().zip(codes) {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_hephaestus"));
-            pin_env(&mut cmd, &self.ctx.home);
-            cmd.current_dir(&ours_dir)
-                .args(["builtin", case.id])
-                .args(&case.args)
-                .arg(file);
-            let run = Run::from(cmd.output().expect("spawn hephaestus"));
-            if run.code != want {
-                problems.push(format!(
-                    "{} {} {file}: exit {want} (reference) vs {} (hephaestus): {}{}",
-                    case.id,
-                    case.args.join(" "),
-                    run.code,
-                    run.stdout,
-                    run.stderr
-                ));
+        let jobs: Vec<(&String, i32)> = case.files.iter().zip(codes).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let found = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((file, want)) = jobs.get(i) else {
+                            break;
+                        };
+                        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hephaestus"));
+                        pin_env(&mut cmd, &self.ctx.home);
+                        cmd.current_dir(&ours_dir)
+                            .args(["builtin", case.id])
+                            .args(&case.args)
+                            .arg(file);
+                        let run = Run::from(cmd.output().expect("spawn hephaestus"));
+                        if run.code != *want {
+                            let output = format!("{}{}", run.stdout, run.stderr);
+                            found
+                                .lock()
+                                .unwrap()
+                                .push(((*file).clone(), *want, run.code, output));
+                        }
+                    }
+                });
             }
-        }
-        problems
+        });
+        let mut found = found.into_inner().unwrap();
+        found.sort();
+        found
+    }
+
+    /// [`Self::per_file_mismatches`] as problem lines.
+    fn per_file_codes(&self, case: &Case) -> Vec<String> {
+        self.per_file_mismatches(case)
+            .into_iter()
+            .map(|(file, want, got, output)| {
+                format!(
+                    "{} {} {file}: exit {want} (reference) vs {got} (hephaestus): {output}",
+                    case.id,
+                    case.args.join(" ")
+                )
+            })
+            .collect()
     }
 
     fn run_all(&self, cases: &[Case]) {
@@ -897,6 +923,83 @@ fn illegal_windows_names_match_the_reference_pattern() {
                 String::from_utf8_lossy(&run.stdout)
             ));
         }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The parser suites of tests/data/hygiene/conformance (JSONTestSuite,
+/// toml-test, yaml-test-suite), file by file. JSON and TOML agree
+/// everywhere; YAML agrees except for the syntax corners listed in
+/// `yaml/KNOWN-DIFFERENCES`, which must be exactly the cases that differ.
+#[test]
+fn conformance_suites_are_judged_as_the_reference_judges_them() {
+    let source = hygiene_corpus::data_dir().join("conformance");
+    let bench = Bench::new(|ctx| {
+        let out = Command::new("cp")
+            .arg("-a")
+            .arg(&source)
+            .arg(ctx.root.join("conformance"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    });
+    let root = &bench.pristine;
+    let files = |dir: &str, ext: &str| -> Vec<String> {
+        hygiene_corpus::all_paths(root)
+            .into_iter()
+            .filter(|p| p.starts_with(dir) && p.ends_with(ext))
+            .collect()
+    };
+    let mut problems = Vec::new();
+    problems.extend(bench.per_file_codes(&case(
+        "check-json",
+        "check_json",
+        &[],
+        files("conformance/json/", ".json"),
+        Compare::ExitAndBytes,
+    )));
+    problems.extend(bench.per_file_codes(&case(
+        "check-toml",
+        "check_toml",
+        &[],
+        files("conformance/toml/", ".toml"),
+        Compare::ExitAndBytes,
+    )));
+    let known: std::collections::BTreeSet<String> =
+        std::fs::read_to_string(source.join("yaml/KNOWN-DIFFERENCES"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (label, args) in [
+        ("none", &[][..]),
+        ("--unsafe", &["--unsafe"][..]),
+        ("-m", &["-m"][..]),
+    ] {
+        let yaml = case(
+            "check-yaml",
+            "check_yaml",
+            args,
+            files("conformance/yaml/", ".yaml"),
+            Compare::ExitAndBytes,
+        );
+        for (file, ..) in bench.per_file_mismatches(&yaml) {
+            seen.insert(format!(
+                "{label} {}",
+                file.trim_start_matches("conformance/yaml/")
+            ));
+        }
+    }
+    for new in seen.difference(&known) {
+        problems.push(format!(
+            "check-yaml {new}: judged differently from the reference (not a known difference)"
+        ));
+    }
+    for gone in known.difference(&seen) {
+        problems.push(format!(
+            "check-yaml {gone}: now agrees with the reference; remove it from KNOWN-DIFFERENCES"
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
