@@ -69,51 +69,117 @@ pub(crate) fn check(data: &[u8], mode: YamlMode) -> Result<(), String> {
             c as u32
         ));
     }
-    if let Some(line) = quirks::over_indented_block_scalar(&text) {
+    if starts_with_document_end(&text) {
+        return Err("expected the node content, but found '<document end>' (line 1)".to_string());
+    }
+    let marks = if mode.unsafe_ {
+        parse_only(&text)?
+    } else {
+        load(&text, mode)?
+    };
+    if let Some(line) = quirks::over_indented_block_scalar(&text, &marks) {
         return Err(format!(
             "more indented follow up line than first in a block scalar (line {line})"
         ));
     }
-    if let Some((line, col)) = quirks::refused_tab(&text) {
+    if let Some((line, col)) = quirks::refused_tab(&text, &marks) {
         return Err(format!(
             "found character '\\t' that cannot start any token (line {line}, column {col})"
         ));
     }
-    if starts_with_document_end(&text) {
-        return Err("expected the node content, but found '<document end>' (line 1)".to_string());
+    Ok(())
+}
+
+/// Where a scalar or collection sits in the text (char indices), for
+/// [`quirks`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    pub kind: MarkKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MarkKind {
+    Scalar(ScalarStyle),
+    Open,
+    Close,
+}
+
+/// saphyr's parser, noting the marks of the events it hands out.
+struct Events<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    marks: Vec<Mark>,
+}
+
+impl<'a> Events<'a> {
+    fn new(text: &'a str) -> Self {
+        Events {
+            parser: Parser::new_from_str(text),
+            marks: Vec::new(),
+        }
     }
-    if mode.unsafe_ {
-        return parse_only(&text);
+
+    fn next_event(
+        &mut self,
+    ) -> Option<Result<(Event<'a>, saphyr_parser::Span), saphyr_parser::ScanError>> {
+        let next = self.parser.next_event();
+        if let Some(Ok((event, span))) = &next {
+            let kind = match event {
+                Event::Scalar(_, style, ..) => Some(MarkKind::Scalar(*style)),
+                Event::SequenceStart(..) | Event::MappingStart(..) => Some(MarkKind::Open),
+                Event::SequenceEnd | Event::MappingEnd => Some(MarkKind::Close),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                self.marks.push(Mark {
+                    kind,
+                    start: span.start.index(),
+                    end: span.end.index(),
+                });
+            }
+        }
+        next
     }
-    let mut parser = Parser::new_from_str(&text);
+
+    fn next(&mut self) -> Result<Event<'a>, String> {
+        match self.next_event() {
+            Some(Ok((event, _))) => Ok(event),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("unexpected end of the stream".to_string()),
+        }
+    }
+}
+
+/// Compose and construct every document (safe mode).
+fn load(text: &str, mode: YamlMode) -> Result<Vec<Mark>, String> {
+    let mut events = Events::new(text);
     let mut composer = Composer {
         nodes: Vec::new(),
         anchors: std::collections::HashMap::new(),
     };
     let mut documents = 0usize;
-    while let Some(next) = parser.next_event() {
+    while let Some(next) = events.next_event() {
         let (event, span) = next.map_err(|e| e.to_string())?;
         match event {
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 documents += 1;
-                if documents > 1 && !mode.multi && !mode.unsafe_ {
+                if documents > 1 && !mode.multi {
                     return Err(format!(
                         "expected a single document in the stream, but found another document (line {})",
                         span.start.line()
                     ));
                 }
                 composer.anchors.clear();
-                let root = composer.node(&mut parser, None, 0)?;
-                if !mode.unsafe_ {
-                    construct::document(&mut composer.nodes, root)?;
-                }
+                let root = composer.node(&mut events, None, 0)?;
+                construct::document(&mut composer.nodes, root)?;
             }
             other => return Err(format!("unexpected event {other:?}")),
         }
     }
-    Ok(())
+    Ok(events.marks)
 }
 
 /// A `...` before any document: ruamel opens an implicit document there
@@ -137,13 +203,13 @@ fn starts_with_document_end(text: &str) -> bool {
 /// `--unsafe`: events only, as ruamel's `parse`. An alias to an anchor
 /// that was never defined is fine there (nothing resolves it), so each one
 /// saphyr rejects is turned into a plain scalar and the text parsed again.
-fn parse_only(text: &str) -> Result<(), String> {
+fn parse_only(text: &str) -> Result<Vec<Mark>, String> {
     let mut text = text.to_string();
     for _ in 0..10_000 {
-        let mut parser = Parser::new_from_str(&text);
+        let mut parser = Events::new(&text);
         let failure = loop {
             match parser.next_event() {
-                None | Some(Ok((Event::StreamEnd, _))) => return Ok(()),
+                None | Some(Ok((Event::StreamEnd, _))) => return Ok(parser.marks),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break e,
             }
@@ -190,7 +256,7 @@ impl Composer {
     /// Compose the node that starts with the next event (or `first`).
     fn node<'a>(
         &mut self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
+        parser: &mut Events<'a>,
         first: Option<Event<'a>>,
         depth: usize,
     ) -> Result<NodeId, String> {
@@ -199,7 +265,7 @@ impl Composer {
         }
         let event = match first {
             Some(e) => e,
-            None => next(parser)?,
+            None => parser.next()?,
         };
         match event {
             Event::Alias(id) => self
@@ -228,7 +294,7 @@ impl Composer {
                     anchor,
                 );
                 loop {
-                    let e = next(parser)?;
+                    let e = parser.next()?;
                     if matches!(e, Event::SequenceEnd) {
                         break;
                     }
@@ -248,7 +314,7 @@ impl Composer {
                     anchor,
                 );
                 loop {
-                    let e = next(parser)?;
+                    let e = parser.next()?;
                     if matches!(e, Event::MappingEnd) {
                         break;
                     }
@@ -262,14 +328,6 @@ impl Composer {
             }
             other => Err(format!("unexpected event {other:?}")),
         }
-    }
-}
-
-fn next<'a>(parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>) -> Result<Event<'a>, String> {
-    match parser.next_event() {
-        Some(Ok((event, _))) => Ok(event),
-        Some(Err(e)) => Err(e.to_string()),
-        None => Err("unexpected end of the stream".to_string()),
     }
 }
 

@@ -13,10 +13,12 @@
 //!   later one (or the first content line) more: "more indented follow up
 //!   line than first in a block scalar".
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::ScalarStyle;
+
+use super::{Mark, MarkKind};
 
 /// The first tab ruamel would refuse, as (line, column), if any.
-pub(super) fn refused_tab(text: &str) -> Option<(usize, usize)> {
+pub(super) fn refused_tab(text: &str, marks: &[Mark]) -> Option<(usize, usize)> {
     if !text.contains('\t') {
         return None;
     }
@@ -25,15 +27,11 @@ pub(super) fn refused_tab(text: &str) -> Option<(usize, usize)> {
     // or block scalar), 2 = plain scalar, 3 = flow context between tokens.
     let mut zone = vec![0u8; chars.len() + 1];
     let mut flow_starts: Vec<usize> = Vec::new();
-    let mut parser = Parser::new_from_str(text);
-    while let Some(Ok((event, span))) = parser.next_event() {
-        let (start, end) = (
-            span.start.index().min(chars.len()),
-            span.end.index().min(chars.len()),
-        );
-        match event {
-            Event::Scalar(_, style, _, _) => {
-                let (mark, end) = match style {
+    for mark in marks {
+        let (start, end) = (mark.start.min(chars.len()), mark.end.min(chars.len()));
+        match mark.kind {
+            MarkKind::Scalar(style) => {
+                let (kind, end) = match style {
                     ScalarStyle::Plain => (2, end),
                     // The span may run past the closing quote.
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
@@ -52,16 +50,16 @@ pub(super) fn refused_tab(text: &str) -> Option<(usize, usize)> {
                 };
                 zone[start..end]
                     .iter_mut()
-                    .for_each(|z| *z = (*z).max(mark));
+                    .for_each(|z| *z = (*z).max(kind));
             }
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
+            MarkKind::Open => {
                 if matches!(chars.get(start), Some('[' | '{')) {
                     flow_starts.push(start);
                 } else {
                     flow_starts.push(usize::MAX);
                 }
             }
-            Event::SequenceEnd | Event::MappingEnd => {
+            MarkKind::Close => {
                 if let Some(open) = flow_starts.pop()
                     && open != usize::MAX
                 {
@@ -76,8 +74,6 @@ pub(super) fn refused_tab(text: &str) -> Option<(usize, usize)> {
                         .for_each(|z| *z = 3);
                 }
             }
-            Event::StreamEnd => break,
-            _ => {}
         }
     }
     let (mut line, mut col) = (1, 0);
@@ -116,10 +112,14 @@ pub(super) fn refused_tab(text: &str) -> Option<(usize, usize)> {
 
 /// The line of the first block scalar ruamel refuses for its leading
 /// blank lines, if any.
-pub(super) fn over_indented_block_scalar(text: &str) -> Option<usize> {
-    if !text.contains('|') && !text.contains('>') {
-        return None;
-    }
+pub(super) fn over_indented_block_scalar(text: &str, marks: &[Mark]) -> Option<usize> {
+    let blocks = marks.iter().filter(|m| {
+        matches!(
+            m.kind,
+            MarkKind::Scalar(ScalarStyle::Literal | ScalarStyle::Folded)
+        )
+    });
+    blocks.clone().next()?;
     let chars: Vec<char> = text.chars().collect();
     let lines: Vec<&str> = text.split('\n').collect();
     // Char index of each line's start.
@@ -130,17 +130,10 @@ pub(super) fn over_indented_block_scalar(text: &str) -> Option<usize> {
         at += line.chars().count() + 1;
     }
     let line_of = |index: usize| starts.partition_point(|s| *s <= index).saturating_sub(1);
-    let mut parser = Parser::new_from_str(text);
-    while let Some(Ok((event, span))) = parser.next_event() {
-        let Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, ..) = event else {
-            if matches!(event, Event::StreamEnd) {
-                break;
-            }
-            continue;
-        };
+    for mark in blocks {
         // saphyr's span starts at the first content line; the header is the
         // first line above it that is not blank.
-        let content = line_of(span.start.index().min(chars.len()));
+        let content = line_of(mark.start.min(chars.len()));
         if content == 0 {
             continue;
         }
@@ -180,15 +173,27 @@ pub(super) fn over_indented_block_scalar(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{over_indented_block_scalar, refused_tab};
+    use super::super::{Mark, parse_only};
+
+    fn marks(text: &str) -> Vec<Mark> {
+        parse_only(text).unwrap()
+    }
+
+    fn refused_tab(text: &str) -> Option<(usize, usize)> {
+        super::refused_tab(text, &marks(text))
+    }
+
+    fn over_indented_block_scalar(text: &str) -> Option<usize> {
+        super::over_indented_block_scalar(text, &marks(text))
+    }
 
     #[test]
     fn block_scalar_leading_blank_lines() {
         assert!(over_indented_block_scalar("a: |\n \n  text\n").is_some());
-        assert!(over_indented_block_scalar("a: >\n \n  \n  # x\n").is_some());
-        assert_eq!(over_indented_block_scalar("a: |\n\n   \n  text\n"), None);
+        assert!(over_indented_block_scalar("a: >-\n \n  text\n").is_some());
+        assert_eq!(over_indented_block_scalar("a: |\n\n  \n  text\n"), None);
         assert_eq!(over_indented_block_scalar("a: |\n  \n  text\n"), None);
-        assert_eq!(over_indented_block_scalar("a: |2\n \n   text\n"), None);
+        assert_eq!(over_indented_block_scalar("a: |2\n \n    text\n"), None);
     }
 
     #[test]
