@@ -457,11 +457,15 @@ fn not_executable_message(path: &str) -> String {
 /// executable (pre-commit only hands over executable files) and must start
 /// with `#!`; otherwise the index modes decide which files are executable.
 pub(super) fn executables_have_shebangs(ctx: &Context) -> Result<Outcome, HygieneError> {
-    let repo = Repo::discover(&ctx.dir)?;
-    let file_mode = repo.gix().config_snapshot().string("core.fileMode");
+    // Outside a repository `git config core.fileMode` says nothing, and the
+    // reference checks every file it was given.
+    let repo = Repo::discover(&ctx.dir).ok();
+    let file_mode = repo
+        .as_ref()
+        .and_then(|r| r.gix().config_snapshot().string("core.fileMode"));
     let trusts_index = file_mode.is_some_and(|v| v.trim() == b"false");
-    let root = repo.work_tree()?.to_path_buf();
-    let checks: Vec<(String, PathBuf)> = if trusts_index {
+    let checks: Vec<(String, PathBuf)> = if let (true, Some(repo)) = (trusts_index, repo) {
+        let root = repo.work_tree()?.to_path_buf();
         let located = Located {
             paths: locate(ctx)?.paths,
             repo,
@@ -505,24 +509,19 @@ pub(super) fn shebang_scripts_are_executable(ctx: &Context) -> Result<Outcome, H
             (p, disk)
         })
         .collect();
-    let reports = map(&entries, |(shown, disk)| {
-        if std::fs::symlink_metadata(disk).is_ok_and(|m| m.is_dir()) {
-            return FileReport::default();
-        }
-        match has_shebang(disk) {
-            Ok(false) => FileReport::default(),
-            Ok(true) => {
-                let q = quote(shown);
-                FileReport {
-                    failed: true,
-                    stderr: format!(
-                        "{shown}: has a shebang but is not marked executable!\n  If it is supposed to be executable, try: `chmod +x {q}`\n  If on Windows, you may also need to: `git add --chmod=+x {q}`\n  If it is not supposed to be executable, double-check its shebang is wanted.\n\n"
-                    ),
-                    ..Default::default()
-                }
+    let reports = map(&entries, |(shown, disk)| match has_shebang(disk) {
+        Ok(false) => FileReport::default(),
+        Ok(true) => {
+            let q = quote(shown);
+            FileReport {
+                failed: true,
+                stderr: format!(
+                    "{shown}: has a shebang but is not marked executable!\n  If it is supposed to be executable, try: `chmod +x {q}`\n  If on Windows, you may also need to: `git add --chmod=+x {q}`\n  If it is not supposed to be executable, double-check its shebang is wanted.\n\n"
+                ),
+                ..Default::default()
             }
-            Err(e) => FileReport::io_error(shown, "read it", &e),
         }
+        Err(e) => FileReport::io_error(shown, "read it", &e),
     });
     Ok(collect(reports))
 }

@@ -178,6 +178,9 @@ fn utf32(b: &[u8], big: bool) -> Result<Cow<'static, [u8]>, String> {
     Ok(Cow::Owned(out))
 }
 
+/// The deepest nesting the reference decodes.
+const MAX_DEPTH: usize = 993;
+
 enum Frame {
     Array,
     Object(HashSet<Vec<u8>>),
@@ -236,6 +239,7 @@ impl Scanner<'_> {
                     self.string(None)?;
                 }
                 Some(b'{') => {
+                    self.depth(stack.len() + 1)?;
                     self.i += 1;
                     self.ws();
                     if self.peek() == Some(b'}') {
@@ -248,6 +252,7 @@ impl Scanner<'_> {
                     }
                 }
                 Some(b'[') => {
+                    self.depth(stack.len() + 1)?;
                     self.i += 1;
                     self.ws();
                     if self.peek() == Some(b']') {
@@ -289,6 +294,17 @@ impl Scanner<'_> {
                 continue 'value;
             }
         }
+    }
+
+    /// Python's decoder recurses per container and gives out with a
+    /// `RecursionError` past 993 levels; fail where it does.
+    fn depth(&self, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "maximum recursion depth exceeded (nesting deeper than {MAX_DEPTH})"
+            ));
+        }
+        Ok(())
     }
 
     /// A key, the `:` and the whitespace before its value.
