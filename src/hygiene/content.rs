@@ -44,7 +44,7 @@ pub(super) fn merge_conflict(
         return Ok(Outcome::default());
     }
     Ok(per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match std::fs::read(path) {
+        let data = match super::parallel::read_file(path) {
             Ok(d) => d,
             Err(e) => return FileReport::io_error(shown, "read it", &e),
         };
@@ -96,7 +96,7 @@ static KEYS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(K
 /// detect-private-key: any of the reference's markers anywhere in a file.
 pub(super) fn private_key(ctx: &Context) -> Outcome {
     per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match std::fs::read(path) {
+        let data = match super::parallel::read_file(path) {
             Ok(d) => d,
             Err(e) => return FileReport::io_error(shown, "read it", &e),
         };

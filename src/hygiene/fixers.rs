@@ -19,7 +19,7 @@ fn is_py_space(b: u8) -> bool {
 
 /// Read a file for a fixer, or the report that explains why not.
 fn read(shown: &str, path: &Path) -> Result<Vec<u8>, FileReport> {
-    std::fs::read(path).map_err(|e| FileReport::io_error(shown, "read it", &e))
+    super::parallel::read_file(path).map_err(|e| FileReport::io_error(shown, "read it", &e))
 }
 
 /// Write the new bytes, never through a symbolic link.

@@ -92,14 +92,21 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 }
 
 /// Run a per-file check: `f` gets the name as given and the path on disk.
+/// When `dir` is the process's current directory, relative names are used
+/// as they are (shorter paths for the kernel to walk).
 pub(crate) fn per_file(
     dir: &Path,
     files: &[PathBuf],
     f: impl Fn(&str, &Path) -> FileReport + Sync,
 ) -> Outcome {
+    let dir_is_cwd = std::env::current_dir().is_ok_and(|cwd| cwd == dir);
     let reports = map(files, |file| {
         let shown = file.to_string_lossy();
-        f(&shown, &dir.join(file))
+        if dir_is_cwd && file.is_relative() {
+            f(&shown, file)
+        } else {
+            f(&shown, &dir.join(file))
+        }
     });
     let mut outcome = Outcome::default();
     for (file, report) in files.iter().zip(reports) {
@@ -112,6 +119,29 @@ pub(crate) fn per_file(
         outcome.stderr.push_str(&report.stderr);
     }
     outcome
+}
+
+/// A file's bytes: open, read to the end, close (no `stat` first, which
+/// `std::fs::read` spends on a size hint; most files here are small).
+pub(crate) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const CHUNK: usize = 16 * 1024;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(len * 2, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Replace a file's bytes in place, as the reference does (`open(…, 'wb')`:

@@ -22,7 +22,7 @@ fn each(
     per_file(
         &ctx.dir,
         &ctx.files,
-        |shown, path: &Path| match std::fs::read(path) {
+        |shown, path: &Path| match crate::hygiene::parallel::read_file(path) {
             Ok(data) => match validate(&data) {
                 Ok(()) => FileReport::default(),
                 Err(e) => FileReport::fail(line(shown, &e)),
