@@ -5,6 +5,10 @@
 mod common;
 
 mod cleanup;
+mod cleanup_flow;
+#[cfg(target_os = "linux")]
+mod cleanup_mounts;
+mod cleanup_trust;
 mod cli;
 mod completions;
 mod config;
@@ -18,6 +22,7 @@ mod hygiene_corpus;
 mod hygiene_diff;
 mod precommit;
 mod release;
+mod release_hostile;
 mod release_server;
 mod release_sigstore;
 mod threat_model;

@@ -1,33 +1,35 @@
 //! `hephaestus release install` and `release verify`: the command layer of
 //! the verified installer. Flags, environment and `[release]` config are
 //! resolved once into [`InstallSettings`] / [`VerifySettings`] (CLI > env >
-//! config > default); the pipeline itself lives in [`crate::release`].
+//! config > default, in [`settings`]); this module runs them and prints the
+//! result. The pipeline itself lives in [`crate::release`].
+
+mod settings;
+
+pub use settings::{InstallSettings, VerifySettings};
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::Context;
-use crate::config::model::{ReleaseConfig, parse_duration};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::printer::{Printer, Tone, Verbosity};
 use crate::project::Project;
-use crate::release::cache::{Cache, hash_file};
+use crate::release::cache::hash_file;
+use crate::release::extract::{Limits, MAX_MEMBERS, human_bytes};
 use crate::release::fetch;
 use crate::release::github;
-use crate::release::http::{Client, HttpSettings, Notify, Progress, Token};
+use crate::release::http::{Client, Notify, Progress};
 use crate::release::install::{self, Installed};
-use crate::release::plan::{self, Patterns, Platform};
-use crate::release::sigstore::{self, IdentityPolicy};
+use crate::release::plan::{self, Platform};
+use crate::release::sanitize::escaped;
+use crate::release::scratch;
+use crate::release::sigstore;
 use crate::release::verify::{self, Checks, Report};
-
-const DEFAULT_API_URL: &str = "https://api.github.com";
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_RETRIES: u32 = 3;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReleaseCommand {
@@ -52,12 +54,13 @@ pub enum Format {
 pub struct SigstoreArgs {
     /// A trusted signer: certificate SAN, exact or glob (`*` matches any
     /// characters); repeatable, any match. Default: the repository's
-    /// GitHub Actions workflows.
+    /// release workflow on a tag
+    /// (`…/.github/workflows/release.yml@refs/tags/*`).
     #[arg(long = "sigstore-identity", value_name = "PATTERN")]
     pub identities: Vec<String>,
     /// The OIDC issuer the signer must come from (required with
-    /// --sigstore-identity; default with the repository's workflows:
-    /// GitHub Actions).
+    /// --sigstore-identity; default with the release workflow: GitHub
+    /// Actions).
     #[arg(long, value_name = "URL")]
     pub sigstore_issuer: Option<String>,
     /// A Sigstore trusted root JSON to use instead of the embedded
@@ -103,9 +106,19 @@ pub struct InstallArgs {
     /// GitHub API base URL (GitHub Enterprise); https only.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Network timeout in seconds (connect, each read, each write).
+    /// Network timeout in seconds: connect, response headers, each read
+    /// and write; a body slower than 1 KiB/s over this window is cut off
+    /// too (default 30s).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<String>,
+    /// Overall time limit for the downloads, retries and waits included
+    /// (default 30m).
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+    /// The largest download, and the most an archive may unpack to
+    /// (`500MiB`, `2GiB`, bytes; default 2GiB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
     /// Retries after the first attempt.
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,
@@ -141,7 +154,7 @@ pub struct VerifyArgs {
     /// A Sigstore bundle for FILE.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<PathBuf>,
-    /// Derive the default signer from this repository's workflows.
+    /// Trust this repository's release workflow on a tag as the signer.
     #[arg(long, value_name = "OWNER/REPO")]
     pub repository: Option<String>,
     #[command(flatten)]
@@ -163,289 +176,6 @@ pub fn run(ctx: &Context, command: ReleaseCommand) -> anyhow::Result<ExitStatus>
             let settings = VerifySettings::resolve(ctx, &project.root, &args, config)?;
             run_verify(&ctx.printer, &settings)
         }
-    }
-}
-
-/// Everything `release install` needs, resolved.
-#[derive(Debug)]
-pub struct InstallSettings {
-    pub repository: String,
-    pub tag: Option<String>,
-    pub patterns: Patterns,
-    pub destination: Option<PathBuf>,
-    pub bin_dir: PathBuf,
-    pub python: String,
-    pub http: HttpSettings,
-    pub allow_unsigned: bool,
-    pub require_sigstore: bool,
-    pub policy: IdentityPolicy,
-    pub trusted_root: Option<PathBuf>,
-    pub cache: Cache,
-    pub dry_run: bool,
-    pub format: Format,
-}
-
-/// Everything `release verify` needs, resolved.
-#[derive(Debug)]
-pub struct VerifySettings {
-    pub file: PathBuf,
-    pub name: String,
-    pub manifest: Option<PathBuf>,
-    pub bundle: Option<PathBuf>,
-    pub policy: Option<IdentityPolicy>,
-    pub trusted_root: Option<PathBuf>,
-    pub format: Format,
-}
-
-fn env_nonempty(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-}
-
-/// A path from the config file: `~/` is the home directory, relative
-/// paths are relative to the project root.
-fn config_path(root: &Path, value: &str) -> PathBuf {
-    match (value.strip_prefix("~/"), home()) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => root.join(value),
-    }
-}
-
-fn usage(message: impl Into<String>, hint: &str) -> anyhow::Error {
-    UserError::usage(message).with_hint(hint).into()
-}
-
-/// The repository: flag, then `HEPHAESTUS_RELEASE_REPOSITORY`, then config.
-fn resolve_repository(cli: Option<&str>, config: &ReleaseConfig) -> Option<String> {
-    cli.map(str::to_string)
-        .or_else(|| env_nonempty("HEPHAESTUS_RELEASE_REPOSITORY"))
-        .or_else(|| config.repository.clone())
-}
-
-/// The signer policy: explicit identities need an issuer; otherwise the
-/// repository's GitHub Actions workflows.
-fn resolve_policy(
-    args: &SigstoreArgs,
-    config: &ReleaseConfig,
-    repository: Option<&str>,
-) -> anyhow::Result<Option<IdentityPolicy>> {
-    let identities = if args.identities.is_empty() {
-        config.sigstore_identities.clone()
-    } else {
-        args.identities.clone()
-    };
-    let issuer = args
-        .sigstore_issuer
-        .clone()
-        .or_else(|| config.sigstore_issuer.clone());
-    if !identities.is_empty() {
-        let Some(issuer) = issuer else {
-            return Err(usage(
-                "--sigstore-identity needs --sigstore-issuer",
-                "pin the OIDC issuer too, e.g. --sigstore-issuer https://token.actions.githubusercontent.com",
-            ));
-        };
-        return IdentityPolicy::new(&identities, &issuer)
-            .map(Some)
-            .map_err(|e| UserError::usage(e.to_string()).into());
-    }
-    Ok(repository.map(|repo| {
-        let mut policy = IdentityPolicy::github_actions(repo);
-        if let Some(issuer) = issuer {
-            policy.issuer = issuer;
-        }
-        policy
-    }))
-}
-
-fn resolve_trusted_root(
-    ctx: &Context,
-    root: &Path,
-    args: &SigstoreArgs,
-    config: &ReleaseConfig,
-) -> Option<PathBuf> {
-    args.trusted_root
-        .as_ref()
-        .map(|p| ctx.cwd.join(p))
-        .or_else(|| config.trusted_root.as_deref().map(|p| config_path(root, p)))
-}
-
-impl InstallSettings {
-    pub fn resolve(
-        ctx: &Context,
-        root: &Path,
-        args: &InstallArgs,
-        config: &ReleaseConfig,
-    ) -> anyhow::Result<Self> {
-        let require_sigstore = args.require_sigstore || config.require_sigstore;
-        if args.allow_unsigned && require_sigstore {
-            return Err(usage(
-                "--allow-unsigned cannot be combined with --require-sigstore (or `[release] require_sigstore`)",
-                "choose one: skip the checksum requirement, or require a signature",
-            ));
-        }
-        let repository = resolve_repository(args.repository.as_deref(), config)
-            .ok_or_else(|| {
-                usage(
-                    "no repository to install from",
-                    "pass --repository OWNER/REPO, set HEPHAESTUS_RELEASE_REPOSITORY, or set `[release] repository` in hephaestus.toml",
-                )
-            })?;
-        github::validate_repository(&repository)?;
-        let timeout = match &args.timeout {
-            Some(text) => match parse_duration(text) {
-                Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-                    Duration::from_secs_f64(secs)
-                }
-                _ => {
-                    return Err(usage(
-                        format!("--timeout {text:?}: expected a positive number of seconds"),
-                        "for example --timeout 30 or --timeout 2m",
-                    ));
-                }
-            },
-            None => config.timeout.map_or(DEFAULT_TIMEOUT, |s| s.0),
-        };
-        let max_retries = args
-            .max_retries
-            .or(config.max_retries)
-            .unwrap_or(DEFAULT_RETRIES);
-        if max_retries > 20 {
-            return Err(usage(
-                format!("--max-retries {max_retries} is more than 20"),
-                "a handful of retries with backoff is enough",
-            ));
-        }
-        let token = args
-            .token
-            .clone()
-            .or_else(|| env_nonempty("GITHUB_TOKEN"))
-            .or_else(|| env_nonempty("GH_TOKEN"))
-            .and_then(Token::new);
-        let mut ca_bundles: Vec<PathBuf> = args.ca_bundle.iter().map(|p| ctx.cwd.join(p)).collect();
-        if ca_bundles.is_empty()
-            && let Some(p) = &config.ca_bundle
-        {
-            ca_bundles.push(config_path(root, p));
-        }
-        if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
-            ca_bundles.push(ctx.cwd.join(file));
-        }
-        let bin_dir = match (&args.bin_dir, &config.bin_dir, home()) {
-            (Some(dir), _, _) => ctx.cwd.join(dir),
-            (None, Some(dir), _) => config_path(root, dir),
-            (None, None, Some(home)) => home.join(".local").join("bin"),
-            (None, None, None) => {
-                return Err(usage(
-                    "HOME is not set, so there is no default --bin-dir",
-                    "pass --bin-dir DIR",
-                ));
-            }
-        };
-        let cache_root = Cache::default_root().ok_or_else(|| {
-            usage(
-                "neither XDG_CACHE_HOME nor HOME is set, so there is no download cache",
-                "set XDG_CACHE_HOME to a directory",
-            )
-        })?;
-        let pattern = |cli: &Option<String>, cfg: &Option<crate::config::model::GlobPattern>| {
-            cli.clone().or_else(|| cfg.as_ref().map(|g| g.0.clone()))
-        };
-        let policy = resolve_policy(&args.sigstore, config, Some(&repository))?
-            .unwrap_or_else(|| IdentityPolicy::github_actions(&repository));
-        Ok(Self {
-            tag: args.tag.clone(),
-            patterns: Patterns {
-                asset: pattern(&args.asset_pattern, &config.asset_pattern),
-                manifest: pattern(&args.manifest_pattern, &config.manifest_pattern),
-                sigstore: pattern(&args.sigstore_pattern, &config.sigstore_pattern),
-            },
-            destination: args
-                .destination
-                .as_ref()
-                .map(|p| ctx.cwd.join(p))
-                .or_else(|| config.destination.as_deref().map(|p| config_path(root, p))),
-            bin_dir,
-            python: args
-                .python
-                .clone()
-                .or_else(|| config.python.clone())
-                .unwrap_or_else(|| "python3".to_string()),
-            http: HttpSettings {
-                timeout,
-                max_retries,
-                ca_bundles,
-                token,
-                api_url: args
-                    .api_url
-                    .clone()
-                    .or_else(|| config.api_url.clone())
-                    .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
-            },
-            allow_unsigned: args.allow_unsigned,
-            require_sigstore,
-            policy,
-            trusted_root: resolve_trusted_root(ctx, root, &args.sigstore, config),
-            cache: Cache::new(cache_root),
-            dry_run: args.dry_run,
-            format: args.format,
-            repository,
-        })
-    }
-}
-
-impl VerifySettings {
-    pub fn resolve(
-        ctx: &Context,
-        root: &Path,
-        args: &VerifyArgs,
-        config: &ReleaseConfig,
-    ) -> anyhow::Result<Self> {
-        if args.manifest.is_none() && args.bundle.is_none() {
-            return Err(usage(
-                "nothing to verify against",
-                "pass --manifest SHA256SUMS and/or --bundle FILE.sigstore.json",
-            ));
-        }
-        let file = ctx.cwd.join(&args.file);
-        let name = match &args.name {
-            Some(name) => name.clone(),
-            None => file
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    usage(
-                        format!("{}: no usable file name", file.display()),
-                        "pass --name NAME",
-                    )
-                })?,
-        };
-        let repository = resolve_repository(args.repository.as_deref(), config);
-        if let Some(repo) = &repository {
-            github::validate_repository(repo)?;
-        }
-        let policy = resolve_policy(&args.sigstore, config, repository.as_deref())?;
-        if args.bundle.is_some() && policy.is_none() {
-            return Err(usage(
-                "a Sigstore bundle is only meaningful with a trusted signer",
-                "pass --sigstore-identity PATTERN --sigstore-issuer URL, or --repository OWNER/REPO to trust its GitHub Actions workflows",
-            ));
-        }
-        Ok(Self {
-            file,
-            name,
-            manifest: args.manifest.as_ref().map(|p| ctx.cwd.join(p)),
-            bundle: args.bundle.as_ref().map(|p| ctx.cwd.join(p)),
-            policy,
-            trusted_root: resolve_trusted_root(ctx, root, &args.sigstore, config),
-            format: args.format,
-        })
     }
 }
 
@@ -529,7 +259,7 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     let notify = PrinterNotify(printer);
     let client = Client::new(settings.http.clone())?;
     let where_ = match &settings.tag {
-        Some(tag) => format!("{}@{tag}", settings.repository),
+        Some(tag) => format!("{}@{}", settings.repository, escaped(tag)),
         None => format!("{} (latest)", settings.repository),
     };
     printer.status(&format!("Resolving release {where_}"));
@@ -555,18 +285,20 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
     if settings.dry_run {
         return print_install(printer, settings, &output).map(|()| ExitStatus::Success);
     }
+    sweep_leftovers(printer, settings);
     let options = fetch::Options {
         allow_unsigned: settings.allow_unsigned,
         require_sigstore: settings.require_sigstore,
         policy: &settings.policy,
         trusted_root: settings.trusted_root.as_deref(),
         cache: &settings.cache,
+        max_size: settings.max_size,
     };
-    let bar = Bar::new(printer, &plan.asset.name);
+    let bar = Bar::new(printer, &escaped(&plan.asset.name));
     let fetched = fetch::fetch_and_verify(&client, &release, &plan, &options, &bar, &notify)?;
     printer.status(&format!(
         "Verified {} ({})",
-        plan.asset.name,
+        escaped(&plan.asset.name),
         describe_evidence(&fetched.report)
     ));
     for warning in &fetched.report.warnings {
@@ -585,13 +317,57 @@ fn run_install(printer: &Printer, settings: &InstallSettings) -> anyhow::Result<
         destination: settings.destination.as_deref(),
         python: &settings.python,
         binary_name: &binary_name,
+        scratch_dir: &settings.cache.tmp_dir(),
+        limits: Limits {
+            max_bytes: settings.max_size,
+            max_members: MAX_MEMBERS,
+        },
     })?;
+    for warning in &installed.warnings {
+        printer.warn(warning);
+    }
     output.sha256 = Some(&fetched.report.sha256);
     output.cached = Some(fetched.cached);
     output.verification = Some(&fetched.report);
     output.installed = Some(&installed);
     print_install(printer, settings, &output)?;
     Ok(ExitStatus::Success)
+}
+
+/// Remove what killed runs left in the cache, the bin dir, beside the
+/// destination and (names of earlier versions) in the system temp dir; see
+/// [`scratch`]. Say so when there was something.
+fn sweep_leftovers(printer: &Printer, settings: &InstallSettings) {
+    let tmp = settings.cache.tmp_dir();
+    let system_tmp = std::env::temp_dir();
+    let legacy: &[&str] = &scratch::LEGACY_PREFIXES;
+    let mut dirs: Vec<(&Path, &[&str])> = vec![
+        (&tmp, legacy),
+        (&settings.bin_dir, &[]),
+        (&system_tmp, legacy),
+    ];
+    if let Some(parent) = settings.destination.as_deref().and_then(Path::parent) {
+        dirs.push((parent, legacy));
+    }
+    let swept = scratch::sweep(&dirs);
+    if swept.removed > 0 {
+        printer.status(&format!(
+            "Removed {} temp {} ({}) left by an interrupted install",
+            swept.removed,
+            if swept.removed == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            human_bytes(swept.bytes)
+        ));
+    }
+    for path in &swept.restored {
+        printer.warn(&format!(
+            "restored {} from the backup an interrupted install left",
+            path.display()
+        ));
+    }
 }
 
 fn describe_evidence(report: &Report) -> String {
@@ -602,7 +378,8 @@ fn describe_evidence(report: &Report) -> String {
     if let Some(s) = &report.sigstore {
         parts.push(format!(
             "Sigstore: signed by {} via {}",
-            s.identity, s.issuer
+            escaped(&s.identity),
+            escaped(&s.issuer)
         ));
     }
     if parts.is_empty() {
@@ -624,15 +401,17 @@ fn print_install(
     if output.dry_run {
         printer.outln(&format!(
             "would install {} from {}@{}",
-            output.asset, output.repository, output.tag
+            escaped(output.asset),
+            output.repository,
+            escaped(output.tag)
         ))?;
         printer.outln(&format!(
             "  manifest: {}",
-            output.manifest.unwrap_or("(none)")
+            output.manifest.map_or("(none)".to_string(), escaped)
         ))?;
         printer.outln(&format!(
             "  sigstore bundle: {}",
-            output.sigstore_bundle.unwrap_or("(none)")
+            output.sigstore_bundle.map_or("(none)".to_string(), escaped)
         ))?;
         printer.outln(&format!("  bin dir: {}", settings.bin_dir.display()))?;
         return Ok(());
@@ -642,7 +421,7 @@ fn print_install(
             printer.outln(&format!(
                 "{} {}",
                 printer.paint_out("installed", Tone::Ok),
-                bin.display()
+                escaped(&bin.to_string_lossy())
             ))?;
         }
         if let Some(dest) = &installed.destination {
@@ -654,8 +433,9 @@ fn print_install(
         }
         for wheel in &installed.wheels {
             printer.outln(&format!(
-                "{} {wheel}",
-                printer.paint_out("pip-installed", Tone::Ok)
+                "{} {}",
+                printer.paint_out("pip-installed", Tone::Ok),
+                escaped(wheel)
             ))?;
         }
     }
@@ -714,8 +494,8 @@ fn run_verify(printer: &Printer, settings: &VerifySettings) -> anyhow::Result<Ex
             printer.outln(&format!("  checksum: {} line {}", c.manifest, c.line))?;
         }
         if let Some(s) = &report.sigstore {
-            printer.outln(&format!("  signer: {}", s.identity))?;
-            printer.outln(&format!("  issuer: {}", s.issuer))?;
+            printer.outln(&format!("  signer: {}", escaped(&s.identity)))?;
+            printer.outln(&format!("  issuer: {}", escaped(&s.issuer)))?;
             printer.outln(&format!(
                 "  bundle: v{}{}{}",
                 s.bundle_version,
