@@ -17,6 +17,7 @@ mod drift;
 mod git_layer;
 mod guard_rails;
 mod hooks;
+mod hygiene_bench;
 mod hygiene_cli;
 mod hygiene_corpus;
 mod hygiene_diff;
