@@ -14,6 +14,7 @@ pub mod exit;
 pub mod git;
 pub mod guardrails;
 pub mod hooks;
+pub mod hygiene;
 pub mod printer;
 pub mod project;
 pub mod pyenv;
