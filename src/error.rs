@@ -87,6 +87,12 @@ fn classify(err: &anyhow::Error) -> (ExitStatus, Option<String>) {
         if let Some(e) = cause.downcast_ref::<crate::cleanup::CleanupError>() {
             return (e.status(), e.hint());
         }
+        if let Some(e) = cause.downcast_ref::<crate::hygiene::HygieneError>() {
+            return (e.status(), e.hint());
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hygiene::ArgsError>() {
+            return (crate::exit::ExitStatus::Usage, Some(e.hint()));
+        }
     }
     (ExitStatus::Internal, None)
 }

@@ -11,7 +11,7 @@ use std::io::{BufRead, IsTerminal, Write};
 pub enum Need {
     /// `y` or `yes` (any case).
     Yes,
-    /// `CONFIRM`, exactly.
+    /// `CONFIRM`, exactly: no spaces around it, no other case.
     TypedConfirm,
 }
 
@@ -29,7 +29,7 @@ pub fn accepts(need: Need, line: &str) -> bool {
     let line = line.trim_end_matches(['\r', '\n']);
     match need {
         Need::Yes => matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
-        Need::TypedConfirm => line.trim() == "CONFIRM",
+        Need::TypedConfirm => line == "CONFIRM",
     }
 }
 
@@ -68,5 +68,15 @@ mod tests {
         assert!(accepts(Need::TypedConfirm, "CONFIRM\n"));
         assert!(!accepts(Need::TypedConfirm, "confirm\n"));
         assert!(!accepts(Need::TypedConfirm, "y\n"));
+        assert!(accepts(Need::TypedConfirm, "CONFIRM\r\n"));
+        for near in [
+            " CONFIRM \n",
+            " CONFIRM\n",
+            "CONFIRM \n",
+            "\tCONFIRM\n",
+            "CONFIRM!\n",
+        ] {
+            assert!(!accepts(Need::TypedConfirm, near), "{near:?}");
+        }
     }
 }

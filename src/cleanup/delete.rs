@@ -8,13 +8,16 @@
 //! `openat(…, O_DIRECTORY | O_NOFOLLOW)`, so a directory swapped for a
 //! symlink makes the open fail instead of redirecting the deletion. The
 //! entry itself is `lstat`ed relative to its parent and must still have
-//! the device, inode and type seen in the preview. Removal is then
+//! the device, inode, type and mount seen in the preview. Removal is then
 //! `renameat` into the quarantine (a symlink moves as a link) or, with
 //! `--permanent`, `unlinkat`; a directory is emptied through descriptors
-//! opened the same way, never through path strings.
+//! opened the same way, never through path strings, and never past a
+//! mount point: a directory on another mount (a bind mount that appeared
+//! since the preview) stops the removal instead of being emptied.
 //!
 //! When the quarantine is on another filesystem (`EXDEV`), the entry is
-//! copied (contents, mode, times; links as links) and then removed.
+//! copied by [`copy`](crate::cleanup::copy) (owner, mode, hard links and
+//! times kept) and then removed.
 
 use std::ffi::{CString, OsStr};
 use std::io::Read;
@@ -22,12 +25,15 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timestamps};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use sha2::{Digest, Sha256};
 
+use crate::cleanup::copy::{Copier, CopyJob};
+use crate::cleanup::ident::{self, Meta, Mount};
 use crate::cleanup::plan::Identity;
 use crate::cleanup::rules::EntryKind;
+use crate::cleanup::state::DIR_FLAGS;
 
 /// Why one path was not removed (or restored).
 #[derive(Debug, thiserror::Error)]
@@ -44,26 +50,12 @@ pub enum DeleteError {
     },
 }
 
-fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> DeleteError + 'a {
+pub(crate) fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> DeleteError + 'a {
     move |e| DeleteError::Io {
         op,
         path: path.display().to_string(),
         source: e.into(),
     }
-}
-
-const DIR_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::DIRECTORY)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC);
-
-#[allow(clippy::unnecessary_cast)] // field types differ between platforms
-fn ident_of(st: &Stat) -> (u64, u64, FileType) {
-    (
-        st.st_dev as u64,
-        st.st_ino as u64,
-        FileType::from_raw_mode(st.st_mode as _),
-    )
 }
 
 fn kind_matches(ft: FileType, kind: EntryKind) -> bool {
@@ -88,12 +80,12 @@ pub fn open_dir(path: &Path) -> Result<OwnedFd, DeleteError> {
     })
 }
 
-/// Open the scan root and check it is the directory that was planned.
+/// Open the scan root and check it is the directory that was planned,
+/// on the mount that was planned.
 pub fn open_root(path: &Path, expect: &Identity) -> Result<OwnedFd, DeleteError> {
     let fd = open_dir(path)?;
-    let st = rustix::fs::fstat(&fd).map_err(io("stat", path))?;
-    let (dev, ino, _) = ident_of(&st);
-    if dev != expect.dev || ino != expect.ino {
+    let st = ident::stat_fd(&fd).map_err(io("stat", path))?;
+    if st.dev != expect.dev || st.ino != expect.ino || !st.mount().same(&expect.mount()) {
         return Err(DeleteError::Changed(format!(
             "the scan root {} was replaced",
             path.display()
@@ -125,8 +117,8 @@ fn split(rel: &Path) -> Result<(Vec<&OsStr>, &OsStr), DeleteError> {
 
 /// Open `rel`'s parent under `root_fd`, every component with
 /// `O_NOFOLLOW`; with `create`, make missing directories (for undo).
-fn open_parent<'a>(
-    root_fd: &OwnedFd,
+pub(crate) fn open_parent<'a>(
+    root_fd: &impl std::os::fd::AsFd,
     rel: &'a Path,
     create: bool,
 ) -> Result<(OwnedFd, &'a OsStr), DeleteError> {
@@ -163,26 +155,33 @@ fn recheck(
     name: &OsStr,
     expect: &Identity,
     rel: &Path,
-) -> Result<Stat, DeleteError> {
-    let st = rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| match e {
+) -> Result<Meta, DeleteError> {
+    let st = ident::stat_at(parent, name).map_err(|e| match e {
         Errno::NOENT => DeleteError::Changed("it no longer exists".to_string()),
         e => io("stat", rel)(e),
     })?;
-    let (dev, ino, ft) = ident_of(&st);
-    if dev != expect.dev || ino != expect.ino || !kind_matches(ft, expect.kind) {
+    if st.dev != expect.dev || st.ino != expect.ino || !kind_matches(st.file_type, expect.kind) {
         return Err(DeleteError::Changed(
             "it was replaced by a different file".to_string(),
         ));
+    }
+    if !st.mount().same(&expect.mount()) {
+        return Err(DeleteError::Changed("it is now a mount point".to_string()));
     }
     Ok(st)
 }
 
 /// How a path leaves the tree.
-pub enum Disposal<'a> {
+pub enum Disposal<'a, 'c> {
     /// `--permanent`.
     Permanent,
-    /// Move into the quarantine directory under this name.
-    Quarantine { dir: &'a OwnedFd, name: &'a str },
+    /// Move into the quarantine directory under this name; `copier`
+    /// copies when the quarantine is on another filesystem.
+    Quarantine {
+        dir: &'a OwnedFd,
+        name: &'a str,
+        copier: &'a mut Copier<'c>,
+    },
 }
 
 /// What was removed.
@@ -199,7 +198,7 @@ pub fn remove(
     root_fd: &OwnedFd,
     rel: &Path,
     expect: &Identity,
-    disposal: &Disposal<'_>,
+    disposal: Disposal<'_, '_>,
 ) -> Result<Removed, DeleteError> {
     let (parent, name) = open_parent(root_fd, rel, false)?;
     let st = recheck(&parent, name, expect, rel)?;
@@ -208,55 +207,43 @@ pub fn remove(
     } else {
         None
     };
-    #[allow(clippy::unnecessary_cast)] // u16 on some platforms
-    let mode = st.st_mode as u32 & 0o7777;
     let mut copied = false;
     match disposal {
         Disposal::Permanent => remove_entry(&parent, name, expect, rel)?,
-        Disposal::Quarantine { dir, name: qname } => {
-            match rustix::fs::renameat(&parent, name, *dir, *qname) {
-                Ok(()) => {}
-                Err(Errno::XDEV) => {
-                    if let Err(e) = copy_entry(&parent, name, dir, OsStr::new(qname), rel) {
-                        let _ = remove_any(dir, OsStr::new(qname), rel);
-                        return Err(e);
-                    }
-                    remove_entry(&parent, name, expect, rel)?;
-                    copied = true;
+        Disposal::Quarantine {
+            dir,
+            name: qname,
+            copier,
+        } => match rustix::fs::renameat(&parent, name, dir, qname) {
+            Ok(()) => {}
+            Err(Errno::XDEV) => {
+                copier.stay_on(Some(expect.mount()));
+                let job = CopyJob {
+                    src: &parent,
+                    name,
+                    dst: dir,
+                    dst_rel: Path::new(qname),
+                    shown: rel,
+                };
+                if let Err(e) = copier.copy(&job) {
+                    let _ = remove_any(dir, OsStr::new(qname), rel);
+                    return Err(e);
                 }
-                Err(e) => return Err(io("move to quarantine", rel)(e)),
+                remove_entry(&parent, name, expect, rel)?;
+                copied = true;
             }
-        }
+            Err(e) => return Err(io("move to quarantine", rel)(e)),
+        },
     }
     Ok(Removed {
         sha256,
-        mode,
+        mode: st.mode,
         copied,
     })
 }
 
-/// SHA-256 of a regular file opened relative to its parent (no follow,
-/// non-blocking in case it was swapped for a FIFO).
-fn hash_at(
-    parent: &OwnedFd,
-    name: &OsStr,
-    expect: &Identity,
-    rel: &Path,
-) -> Result<String, DeleteError> {
-    let fd = rustix::fs::openat(
-        parent,
-        name,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(io("open", rel))?;
-    let st = rustix::fs::fstat(&fd).map_err(io("stat", rel))?;
-    let (dev, ino, _) = ident_of(&st);
-    if dev != expect.dev || ino != expect.ino {
-        return Err(DeleteError::Changed(
-            "it was replaced by a different file".to_string(),
-        ));
-    }
+/// SHA-256 of an open file.
+fn hash_fd(fd: OwnedFd, rel: &Path) -> Result<String, DeleteError> {
     let mut file = std::fs::File::from(fd);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -272,6 +259,34 @@ fn hash_at(
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+fn open_regular(parent: &OwnedFd, name: &OsStr, rel: &Path) -> Result<OwnedFd, DeleteError> {
+    rustix::fs::openat(
+        parent,
+        name,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io("open", rel))
+}
+
+/// SHA-256 of a regular file opened relative to its parent (no follow,
+/// non-blocking in case it was swapped for a FIFO).
+fn hash_at(
+    parent: &OwnedFd,
+    name: &OsStr,
+    expect: &Identity,
+    rel: &Path,
+) -> Result<String, DeleteError> {
+    let fd = open_regular(parent, name, rel)?;
+    let st = ident::stat_fd(&fd).map_err(io("stat", rel))?;
+    if st.dev != expect.dev || st.ino != expect.ino {
+        return Err(DeleteError::Changed(
+            "it was replaced by a different file".to_string(),
+        ));
+    }
+    hash_fd(fd, rel)
 }
 
 /// Remove the planned entry (a directory recursively) after checking the
@@ -290,14 +305,13 @@ fn remove_entry(
                 }
                 e => io("open", rel)(e),
             })?;
-        let st = rustix::fs::fstat(&fd).map_err(io("stat", rel))?;
-        let (dev, ino, _) = ident_of(&st);
-        if dev != expect.dev || ino != expect.ino {
+        let st = ident::stat_fd(&fd).map_err(io("stat", rel))?;
+        if st.dev != expect.dev || st.ino != expect.ino || !st.mount().same(&expect.mount()) {
             return Err(DeleteError::Changed(
                 "it was replaced by a different directory".to_string(),
             ));
         }
-        empty_dir(&fd, rel)?;
+        empty_dir(&fd, rel, Some(&expect.mount()))?;
         rustix::fs::unlinkat(parent, name, AtFlags::REMOVEDIR).map_err(io("remove", rel))
     } else {
         rustix::fs::unlinkat(parent, name, AtFlags::empty()).map_err(io("remove", rel))
@@ -309,7 +323,8 @@ fn remove_entry(
 pub(crate) fn remove_any(parent: &OwnedFd, name: &OsStr, rel: &Path) -> Result<(), DeleteError> {
     match rustix::fs::openat(parent, name, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => {
-            empty_dir(&fd, rel)?;
+            let mount = ident::stat_fd(&fd).map_err(io("stat", rel))?.mount();
+            empty_dir(&fd, rel, Some(&mount))?;
             rustix::fs::unlinkat(parent, name, AtFlags::REMOVEDIR).map_err(io("remove", rel))
         }
         Err(Errno::NOENT) => Ok(()),
@@ -318,7 +333,7 @@ pub(crate) fn remove_any(parent: &OwnedFd, name: &OsStr, rel: &Path) -> Result<(
 }
 
 /// Entries of a directory (without `.` and `..`) with their types.
-fn list(dir: &OwnedFd, rel: &Path) -> Result<Vec<(CString, FileType)>, DeleteError> {
+pub(crate) fn list(dir: &OwnedFd, rel: &Path) -> Result<Vec<(CString, FileType)>, DeleteError> {
     let reader = rustix::fs::Dir::read_from(dir).map_err(io("read directory", rel))?;
     let mut out = Vec::new();
     for ent in reader {
@@ -329,9 +344,9 @@ fn list(dir: &OwnedFd, rel: &Path) -> Result<Vec<(CString, FileType)>, DeleteErr
         }
         let mut ft = ent.file_type();
         if ft == FileType::Unknown {
-            let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
-                .map_err(io("stat", rel))?;
-            ft = ident_of(&st).2;
+            ft = ident::stat_at(dir, OsStr::from_bytes(name.to_bytes()))
+                .map_err(io("stat", rel))?
+                .file_type;
         }
         out.push((name.to_owned(), ft));
     }
@@ -339,14 +354,24 @@ fn list(dir: &OwnedFd, rel: &Path) -> Result<Vec<(CString, FileType)>, DeleteErr
 }
 
 /// Remove everything inside an opened directory, depth first, each level
-/// opened with `O_NOFOLLOW` relative to its parent.
-fn empty_dir(dir: &OwnedFd, rel: &Path) -> Result<(), DeleteError> {
+/// opened with `O_NOFOLLOW` relative to its parent and checked to be on
+/// `mount`: a mount point inside stops the removal, it is never emptied.
+fn empty_dir(dir: &OwnedFd, rel: &Path, mount: Option<&Mount>) -> Result<(), DeleteError> {
     for (name, ft) in list(dir, rel)? {
         let child_rel = rel.join(OsStr::from_bytes(name.to_bytes()));
         if ft == FileType::Directory {
             let child = rustix::fs::openat(dir, name.as_c_str(), DIR_FLAGS, Mode::empty())
                 .map_err(io("open", &child_rel))?;
-            empty_dir(&child, &child_rel)?;
+            if let Some(m) = mount {
+                let st = ident::stat_fd(&child).map_err(io("stat", &child_rel))?;
+                if !m.same(&st.mount()) {
+                    return Err(DeleteError::Changed(format!(
+                        "{} is a mount point; nothing on another mount is removed",
+                        child_rel.display()
+                    )));
+                }
+            }
+            empty_dir(&child, &child_rel, mount)?;
             rustix::fs::unlinkat(dir, name.as_c_str(), AtFlags::REMOVEDIR)
                 .map_err(io("remove", &child_rel))?;
         } else {
@@ -357,127 +382,80 @@ fn empty_dir(dir: &OwnedFd, rel: &Path) -> Result<(), DeleteError> {
     Ok(())
 }
 
-#[allow(clippy::unnecessary_cast)]
-fn times_of(st: &Stat) -> Timestamps {
-    Timestamps {
-        last_access: rustix::fs::Timespec {
-            tv_sec: st.st_atime as _,
-            tv_nsec: st.st_atime_nsec as _,
-        },
-        last_modification: rustix::fs::Timespec {
-            tv_sec: st.st_mtime as _,
-            tv_nsec: st.st_mtime_nsec as _,
-        },
-    }
-}
-
-/// Copy `name` from `src` to `dst_name` in `dst`: regular files with
-/// their bytes, mode and times, symlinks as symlinks, directories
-/// recursively. Never follows a link; never overwrites.
-pub(crate) fn copy_entry(
-    src: &OwnedFd,
-    name: &OsStr,
-    dst: &OwnedFd,
-    dst_name: &OsStr,
-    rel: &Path,
-) -> Result<(), DeleteError> {
-    let st = rustix::fs::statat(src, name, AtFlags::SYMLINK_NOFOLLOW).map_err(io("stat", rel))?;
-    let mode = Mode::from_raw_mode((st.st_mode as u32 & 0o7777) as _);
-    match ident_of(&st).2 {
-        FileType::RegularFile => {
-            let from = rustix::fs::openat(
-                src,
-                name,
-                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(io("open", rel))?;
-            let to = rustix::fs::openat(
-                dst,
-                dst_name,
-                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
-            )
-            .map_err(io("create", rel))?;
-            let mut from = std::fs::File::from(from);
-            let mut to = std::fs::File::from(to);
-            std::io::copy(&mut from, &mut to).map_err(|source| DeleteError::Io {
-                op: "copy",
-                path: rel.display().to_string(),
-                source,
-            })?;
-            rustix::fs::fchmod(&to, mode).map_err(io("chmod", rel))?;
-            rustix::fs::futimens(&to, &times_of(&st)).map_err(io("set times", rel))?;
-            to.sync_all().map_err(|source| DeleteError::Io {
-                op: "sync",
-                path: rel.display().to_string(),
-                source,
-            })?;
-        }
-        FileType::Symlink => {
-            let target =
-                rustix::fs::readlinkat(src, name, Vec::new()).map_err(io("read link", rel))?;
-            rustix::fs::symlinkat(target.as_c_str(), dst, dst_name)
-                .map_err(io("create link", rel))?;
-        }
-        FileType::Directory => {
-            rustix::fs::mkdirat(dst, dst_name, Mode::from_raw_mode(0o700))
-                .map_err(io("create directory", rel))?;
-            let from =
-                rustix::fs::openat(src, name, DIR_FLAGS, Mode::empty()).map_err(io("open", rel))?;
-            let to = rustix::fs::openat(dst, dst_name, DIR_FLAGS, Mode::empty())
-                .map_err(io("open", rel))?;
-            for (child, _) in list(&from, rel)? {
-                let child_os = OsStr::from_bytes(child.to_bytes());
-                copy_entry(&from, child_os, &to, child_os, &rel.join(child_os))?;
-            }
-            rustix::fs::fchmod(&to, mode).map_err(io("chmod", rel))?;
-            rustix::fs::futimens(&to, &times_of(&st)).map_err(io("set times", rel))?;
-        }
-        _ => {
-            return Err(DeleteError::Io {
-                op: "copy",
-                path: rel.display().to_string(),
-                source: std::io::Error::other("a special file cannot be copied across filesystems"),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Outcome of restoring one quarantined entry.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Restored {
     Done,
+    /// Restored, but a regular file's bytes are not the recorded ones.
+    Mismatch(String),
     /// Something exists at the original path again; nothing was changed.
     Exists,
 }
 
-/// Move `qname` from the quarantine back to `rel` under `root`, never
+/// One quarantined entry to put back.
+pub struct RestoreJob<'a> {
+    pub quarantine: &'a OwnedFd,
+    pub qname: &'a OsStr,
+    /// The opened directory `rel` is relative to (the current root).
+    pub root: &'a OwnedFd,
+    pub rel: &'a Path,
+    /// The SHA-256 recorded for a regular file.
+    pub sha256: Option<&'a str>,
+}
+
+/// Move an entry from the quarantine back to `rel` under the root, never
 /// replacing anything that exists there now, never through a symlink.
-pub fn restore(
-    quarantine: &OwnedFd,
-    qname: &OsStr,
-    root: &Path,
-    rel: &Path,
-) -> Result<Restored, DeleteError> {
-    let root_fd = open_dir(root)?;
-    let (parent, name) = open_parent(&root_fd, rel, true)?;
-    match rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+/// Across filesystems it is copied under a temporary name beside its
+/// place and renamed into place once complete.
+pub fn restore(job: &RestoreJob<'_>, copier: &mut Copier<'_>) -> Result<Restored, DeleteError> {
+    let (parent, name) = open_parent(job.root, job.rel, true)?;
+    match ident::stat_at(&parent, name) {
         Ok(_) => return Ok(Restored::Exists),
         Err(Errno::NOENT) => {}
-        Err(e) => return Err(io("stat", rel)(e)),
+        Err(e) => return Err(io("stat", job.rel)(e)),
     }
-    match rename_noreplace(quarantine, qname, &parent, name) {
-        Ok(()) => Ok(Restored::Done),
-        Err(Errno::EXIST) | Err(Errno::NOTEMPTY) => Ok(Restored::Exists),
+    match rename_noreplace(job.quarantine, job.qname, &parent, name) {
+        Ok(()) => {}
+        Err(Errno::EXIST) | Err(Errno::NOTEMPTY) => return Ok(Restored::Exists),
         Err(Errno::XDEV) => {
-            copy_entry(quarantine, qname, &parent, name, rel)?;
-            remove_any(quarantine, qname, rel)?;
-            Ok(Restored::Done)
+            let tmp =
+                std::ffi::OsString::from(format!(".hephaestus-restore-{:08x}", fastrand::u32(..)));
+            let tmp_rel = job.rel.with_file_name(&tmp);
+            copier.stay_on(None);
+            let copied = copier.copy(&CopyJob {
+                src: job.quarantine,
+                name: job.qname,
+                dst: &parent,
+                dst_rel: &tmp_rel,
+                shown: job.rel,
+            });
+            if let Err(e) = copied {
+                let _ = remove_any(&parent, &tmp, job.rel);
+                return Err(e);
+            }
+            match rename_noreplace(&parent, &tmp, &parent, name) {
+                Ok(()) => copier.moved(&tmp_rel, job.rel),
+                Err(e) => {
+                    let _ = remove_any(&parent, &tmp, job.rel);
+                    return match e {
+                        Errno::EXIST | Errno::NOTEMPTY => Ok(Restored::Exists),
+                        e => Err(io("restore", job.rel)(e)),
+                    };
+                }
+            }
+            remove_any(job.quarantine, job.qname, job.rel)?;
         }
-        Err(e) => Err(io("restore", rel)(e)),
+        Err(e) => return Err(io("restore", job.rel)(e)),
     }
+    if let Some(expected) = job.sha256 {
+        let actual = hash_fd(open_regular(&parent, name, job.rel)?, job.rel)?;
+        if actual != expected {
+            return Ok(Restored::Mismatch(format!(
+                "restored, but its SHA-256 is {actual}, not {expected}"
+            )));
+        }
+    }
+    Ok(Restored::Done)
 }
 
 #[cfg(any(

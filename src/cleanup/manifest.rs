@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::cleanup::plan::Plan;
 use crate::cleanup::quarantine::RunId;
 use crate::cleanup::rules::{Category, EntryKind};
+use crate::cleanup::state::{self, StateDir};
 
 /// The manifest format version.
 pub const VERSION: u32 = 1;
@@ -249,22 +250,48 @@ impl Manifest {
             .count()
     }
 
-    /// Write atomically (temp file + rename) as pretty JSON.
+    /// The manifest as pretty JSON.
+    pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = serde_json::to_vec_pretty(self)?;
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    /// Write atomically (temp file + rename) to a path the user gave.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("the manifest path has no file name"))?;
         std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer_pretty(&mut tmp, self)?;
-        std::io::Write::write_all(&mut tmp, b"\n")?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        let dir = std::fs::File::open(dir)?;
+        state::replace_file(&std::os::fd::OwnedFd::from(dir), name, &self.to_bytes()?)
+    }
+
+    /// Write atomically as `name` in an opened state directory.
+    pub fn write_in(&self, dir: &StateDir, name: &OsStr) -> std::io::Result<()> {
+        state::replace_file(&dir.fd, name, &self.to_bytes()?)
     }
 
     pub fn read(path: &Path) -> Result<Manifest, String> {
         let text =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let m: Manifest = serde_json::from_slice(&text)
+        Self::parse(&text, path)
+    }
+
+    /// Read `name` from an opened state directory (never through a link).
+    pub fn read_in(dir: &StateDir, name: &OsStr) -> Result<Manifest, String> {
+        let path = dir.path.join(name);
+        let text = state::read_file(&dir.fd, name)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text, &path)
+    }
+
+    fn parse(text: &[u8], path: &Path) -> Result<Manifest, String> {
+        let m: Manifest = serde_json::from_slice(text)
             .map_err(|e| format!("{} is not a cleanup manifest: {e}", path.display()))?;
         if m.version != VERSION {
             return Err(format!(
@@ -277,18 +304,14 @@ impl Manifest {
     }
 }
 
-/// Manifests in `dir` (`cleanup-*.json`), oldest first (names sort by
-/// their UTC timestamp).
-pub fn list(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
+/// Manifest names in an audit directory (`cleanup-*.json`), oldest first
+/// (names sort by their UTC timestamp).
+pub fn list(dir: &StateDir) -> Vec<std::ffi::OsString> {
+    let mut v: Vec<std::ffi::OsString> = state::names(&dir.fd)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| {
+            n.to_str()
                 .is_some_and(|n| n.starts_with("cleanup-") && n.ends_with(".json"))
         })
         .collect();

@@ -2,15 +2,22 @@
 //!
 //! The full cleanup is a pipeline of small, separately testable steps:
 //! [`plan`] resolves and checks the roots ([`safety`]) and runs one
-//! parallel [`walk`] that applies the [`rules`]; the command shows the
-//! [`preview`] and asks for [`confirm`]ation; [`quarantine::execute`]
-//! removes each path through [`delete`], which re-checks it relative to
-//! opened directory descriptors; and the [`manifest`] records the run so
-//! `cleanup undo` can put everything back. [`scoped`] is the hook side:
-//! it classifies paths with the same rules and never deletes.
+//! parallel [`walk`] that applies the [`rules`] and stays on each root's
+//! mount ([`ident`]); the command shows the [`preview`] and asks for
+//! [`confirm`]ation; [`quarantine::execute`] removes each path through
+//! [`delete`], which re-checks it relative to opened directory
+//! descriptors (and [`copy`]s it when the quarantine is on another
+//! filesystem); the quarantine and the manifests live in [`state`]
+//! directories opened without following links; and the [`manifest`]
+//! records the run, sealed in the quarantine, so `cleanup undo` can put
+//! everything back once [`trust`] has checked that this hephaestus wrote
+//! it for this work tree. [`scoped`] is the hook side: it classifies
+//! paths with the same rules and never deletes.
 
 pub mod confirm;
+pub mod copy;
 pub mod delete;
+pub mod ident;
 pub mod manifest;
 pub mod plan;
 pub mod preview;
@@ -18,6 +25,8 @@ pub mod quarantine;
 pub mod rules;
 pub mod safety;
 pub mod scoped;
+pub mod state;
+pub mod trust;
 pub mod walk;
 
 use std::path::PathBuf;
@@ -48,6 +57,12 @@ pub enum CleanupError {
     Unstage(String),
     #[error("{0}")]
     State(String),
+    /// A state directory that is a symlink or not a directory.
+    #[error("refusing to use {}: {reason}", path.display())]
+    UnsafeState { path: PathBuf, reason: String },
+    /// A manifest `cleanup undo` must not obey.
+    #[error("refusing to undo with {}: {reason}", manifest.display())]
+    Untrusted { manifest: PathBuf, reason: String },
 }
 
 impl Classify for CleanupError {
@@ -56,7 +71,9 @@ impl Classify for CleanupError {
             CleanupError::Dangerous { .. }
             | CleanupError::BadRoot { .. }
             | CleanupError::Pattern(_)
-            | CleanupError::Manifest(_) => ExitStatus::Usage,
+            | CleanupError::Manifest(_)
+            | CleanupError::UnsafeState { .. }
+            | CleanupError::Untrusted { .. } => ExitStatus::Usage,
             CleanupError::NothingToUndo(_) | CleanupError::Unstage(_) | CleanupError::State(_) => {
                 ExitStatus::Failure
             }
@@ -67,6 +84,14 @@ impl Classify for CleanupError {
         match self {
             CleanupError::Dangerous { .. } => Some(
                 "cleanup never touches /, your home directory or system directories; point it at a project directory"
+                    .to_string(),
+            ),
+            CleanupError::UnsafeState { path, .. } => Some(format!(
+                "remove or rename {}; hephaestus creates its state directories itself (nothing was removed)",
+                path.display()
+            )),
+            CleanupError::Untrusted { .. } => Some(
+                "cleanup undo only obeys manifests hephaestus wrote for this work tree (untracked, sealed in this repository's quarantine, every path inside the root); delete that file if you did not write it"
                     .to_string(),
             ),
             CleanupError::NothingToUndo(_) => Some(

@@ -4,13 +4,13 @@
 //! once). Nothing is touched here; the plan is what the preview shows and
 //! what [`delete`](crate::cleanup::delete) executes after re-checking.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::cleanup::CleanupError;
+use crate::cleanup::ident::{self, Mount};
 use crate::cleanup::rules::{Category, EntryKind, RuleSet};
 use crate::cleanup::safety;
-use crate::cleanup::walk::{self, WalkWarning};
+use crate::cleanup::walk::{self, WalkSettings, WalkWarning};
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -32,6 +32,17 @@ pub struct Identity {
     pub dev: u64,
     pub ino: u64,
     pub kind: EntryKind,
+    /// The mount it is on, where the kernel reports mount ids.
+    pub mnt_id: Option<u64>,
+}
+
+impl Identity {
+    pub fn mount(&self) -> Mount {
+        Mount {
+            dev: self.dev,
+            mnt_id: self.mnt_id,
+        }
+    }
 }
 
 /// A directory that was walked.
@@ -97,11 +108,12 @@ impl Plan {
 }
 
 fn identity_of(path: &Path) -> std::io::Result<Identity> {
-    let m = std::fs::symlink_metadata(path)?;
+    let m = ident::stat_path(path)?;
     Ok(Identity {
-        dev: m.dev(),
-        ino: m.ino(),
-        kind: EntryKind::from_file_type(m.file_type()),
+        dev: m.dev,
+        ino: m.ino,
+        kind: EntryKind::from_raw(m.file_type),
+        mnt_id: m.mnt_id,
     })
 }
 
@@ -207,7 +219,12 @@ pub fn plan(settings: &PlanSettings) -> Result<Plan, CleanupError> {
     let mut items = Vec::new();
     let mut warnings = Vec::new();
     for (index, scan) in scan_roots.iter().enumerate() {
-        let report = walk::walk(&scan.path, &settings.rules, settings.max_depth);
+        let report = walk::walk(&WalkSettings {
+            root: &scan.path,
+            mount: scan.identity.mount(),
+            rules: &settings.rules,
+            max_depth: settings.max_depth,
+        });
         warnings.extend(report.warnings);
         items.extend(report.found.into_iter().map(|f| Item {
             scan_root: index,
@@ -218,6 +235,7 @@ pub fn plan(settings: &PlanSettings) -> Result<Plan, CleanupError> {
                 dev: f.dev,
                 ino: f.ino,
                 kind: f.kind,
+                mnt_id: f.mnt_id,
             },
             size: f.size,
             files: f.files,

@@ -3,69 +3,29 @@
 //! Each run gets a directory `<git dir>/hephaestus/quarantine/<run-id>/`
 //! (outside a repository `<root>/.hephaestus/quarantine/<run-id>/`), on
 //! the same filesystem as the work tree in the usual case so a removal is
-//! one `rename`. Entries are named by their position in the plan
-//! (`000000`, `000001`, …); the manifest maps them back to their paths.
+//! one `rename`; otherwise entries are copied with their owner, mode,
+//! hard links and times ([`copy`](crate::cleanup::copy)). Entries are
+//! named by their position in the plan (`000000`, `000001`, …); the
+//! manifest maps them back to their paths, and a seal beside them
+//! ([`trust`](crate::cleanup::trust)) binds the manifest to the run.
 //! Undo renames them back with `RENAME_NOREPLACE`, never over something
-//! that exists again, and verifies restored files against their SHA-256.
+//! that exists again, only to the places [`trust::check`] accepted, and
+//! verifies restored files against their SHA-256.
 
 use std::ffi::OsStr;
-use std::io::Read;
-use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
+use rustix::fs::{AtFlags, Mode};
 
 use crate::cleanup::CleanupError;
-use crate::cleanup::delete::{self, Disposal, Restored};
+use crate::cleanup::copy::Copier;
+use crate::cleanup::delete::{self, Disposal, RestoreJob, Restored};
 use crate::cleanup::manifest::{Entry, ErrorRecord, JsonPath, Manifest, Status, UndoRecord};
 use crate::cleanup::plan::Plan;
 use crate::cleanup::rules::EntryKind;
-
-/// The state directories for a cleanup root.
-#[derive(Debug, Clone)]
-pub struct StateDirs {
-    /// Where manifests go by default (`<work tree>/.hephaestus/audit`).
-    pub audit_dir: PathBuf,
-    /// The parent of the per-run quarantine directories.
-    pub quarantine_base: PathBuf,
-    /// Whether the root is inside a git work tree.
-    pub in_git: bool,
-}
-
-/// The state directories for `root`: under the git dir of the repository
-/// holding it, else under `root/.hephaestus`.
-pub fn state_dirs(root: &Path) -> StateDirs {
-    if let Ok(repo) = crate::git::Repo::discover(root)
-        && let Ok(work) = repo.work_tree()
-        && let (Ok(work), Ok(git_dir)) = (work.canonicalize(), repo.git_dir().canonicalize())
-    {
-        return StateDirs {
-            audit_dir: work.join(".hephaestus").join("audit"),
-            quarantine_base: git_dir.join("hephaestus").join("quarantine"),
-            in_git: true,
-        };
-    }
-    StateDirs {
-        audit_dir: root.join(".hephaestus").join("audit"),
-        quarantine_base: root.join(".hephaestus").join("quarantine"),
-        in_git: false,
-    }
-}
-
-/// Create `dir` (and parents). A new `.hephaestus` directory gets a
-/// `.gitignore` of `*` so its state never shows up in `git status`.
-pub fn ensure_state_dir(dir: &Path) -> std::io::Result<()> {
-    for ancestor in dir.ancestors() {
-        if ancestor.file_name() == Some(OsStr::new(".hephaestus")) {
-            if !ancestor.exists() {
-                std::fs::create_dir_all(ancestor)?;
-                std::fs::write(ancestor.join(".gitignore"), "*\n")?;
-            }
-            break;
-        }
-    }
-    std::fs::create_dir_all(dir)
-}
+use crate::cleanup::state::{DIR_FLAGS, StateDir};
+use crate::cleanup::trust::{self, Trusted};
 
 /// A run's identity and timestamps.
 #[derive(Debug, Clone)]
@@ -96,6 +56,24 @@ impl RunId {
             created_at,
         }
     }
+
+    /// Whether `id` has the shape [`RunId::new`] gives
+    /// (`20260101T120000.123456Z-1a2b3c`): a plain directory name.
+    pub fn is_well_formed(id: &str) -> bool {
+        let b = id.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        b.len() == 30
+            && digits(0..8)
+            && b[8] == b'T'
+            && digits(9..15)
+            && b[15] == b'.'
+            && digits(16..22)
+            && b[22] == b'Z'
+            && b[23] == b'-'
+            && b[24..]
+                .iter()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    }
 }
 
 impl Default for RunId {
@@ -107,18 +85,18 @@ impl Default for RunId {
 /// An open quarantine directory for one run.
 pub struct Quarantine {
     pub dir: PathBuf,
-    fd: OwnedFd,
+    pub(crate) fd: OwnedFd,
 }
 
 impl Quarantine {
-    /// Create `<base>/<run id>/` (mode 0700) and open it.
-    pub fn create(base: &Path, run_id: &str) -> std::io::Result<Quarantine> {
-        use std::os::unix::fs::DirBuilderExt;
-        ensure_state_dir(base)?;
-        let dir = base.join(run_id);
-        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-        let fd = delete::open_dir(&dir).map_err(std::io::Error::other)?;
-        Ok(Quarantine { dir, fd })
+    /// Create `<base>/<run id>/` (mode 0700) in an opened base directory.
+    pub fn create(base: &StateDir, run_id: &str) -> std::io::Result<Quarantine> {
+        rustix::fs::mkdirat(&base.fd, run_id, Mode::from_raw_mode(0o700))?;
+        let fd = rustix::fs::openat(&base.fd, run_id, DIR_FLAGS, Mode::empty())?;
+        Ok(Quarantine {
+            dir: base.path.join(run_id),
+            fd,
+        })
     }
 }
 
@@ -135,18 +113,20 @@ pub fn execute(plan: &Plan, quarantine: Option<&Quarantine>, mut tick: impl FnMu
         .iter()
         .map(|r| delete::open_root(&r.path, &r.identity).map_err(|e| e.to_string()))
         .collect();
+    let mut copier = quarantine.map(|q| Copier::new(q.fd.as_fd()));
     let mut out = Vec::with_capacity(plan.items.len());
     for (index, item) in plan.items.iter().enumerate() {
         let qname = entry_name(index);
-        let disposal = match quarantine {
-            Some(q) => Disposal::Quarantine {
+        let disposal = match (quarantine, copier.as_mut()) {
+            (Some(q), Some(copier)) => Disposal::Quarantine {
                 dir: &q.fd,
                 name: &qname,
+                copier,
             },
-            None => Disposal::Permanent,
+            _ => Disposal::Permanent,
         };
         let result = match &roots[item.scan_root] {
-            Ok(fd) => delete::remove(fd, item.rel(plan), &item.identity, &disposal)
+            Ok(fd) => delete::remove(fd, item.rel(plan), &item.identity, disposal)
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.clone()),
         };
@@ -190,49 +170,40 @@ pub struct UndoReport {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-/// Restore every quarantined entry of `manifest` (updating it in place).
-pub fn undo(manifest: &mut Manifest, at: &str) -> Result<UndoReport, CleanupError> {
-    let Some(qdir) = manifest.quarantine.clone() else {
-        return Err(CleanupError::NothingToUndo(
-            "that run used --permanent; nothing was kept to restore".to_string(),
-        ));
-    };
-    if manifest.restorable() == 0 {
-        return Err(CleanupError::NothingToUndo(
-            "every path of that run has already been restored".to_string(),
-        ));
-    }
-    let qfd = delete::open_dir(&qdir.0).map_err(|e| {
-        CleanupError::NothingToUndo(format!(
-            "the quarantine {} cannot be opened: {e}",
-            qdir.0.display()
-        ))
-    })?;
+/// Restore every quarantined entry of a manifest [`trust::check`]
+/// accepted (updating it in place).
+pub fn undo(
+    manifest: &mut Manifest,
+    trusted: &Trusted,
+    at: &str,
+) -> Result<UndoReport, CleanupError> {
     let mut report = UndoReport::default();
-    for entry in manifest
-        .entries
-        .iter_mut()
-        .filter(|e| e.status == Status::Quarantined)
-    {
+    let mut copier = Copier::new(trusted.root_fd.as_fd());
+    for (index, rel) in &trusted.restorable {
+        let entry = &mut manifest.entries[*index];
         let path = entry.path.0.clone();
-        let Some(root) = manifest.scan_roots.get(entry.scan_root) else {
-            report
-                .errors
-                .push((path, "the manifest names no scan root for it".to_string()));
+        let Some(qname) = entry.quarantined_as.as_deref() else {
             continue;
         };
-        let (Some(qname), Ok(rel)) = (&entry.quarantined_as, path.strip_prefix(&root.0)) else {
-            report
-                .errors
-                .push((path, "the manifest entry is incomplete".to_string()));
-            continue;
+        let sha256 = match entry.kind {
+            EntryKind::File => entry.sha256.as_deref(),
+            _ => None,
         };
-        match delete::restore(&qfd, OsStr::new(qname), &root.0, rel) {
+        let job = RestoreJob {
+            quarantine: &trusted.quarantine.fd,
+            qname: OsStr::new(qname),
+            root: &trusted.root_fd,
+            rel,
+            sha256,
+        };
+        match delete::restore(&job, &mut copier) {
             Ok(Restored::Done) => {
-                if let Err(msg) = verify(entry) {
-                    report.errors.push((path.clone(), msg));
-                }
                 entry.status = Status::Restored;
+                report.restored.push(path);
+            }
+            Ok(Restored::Mismatch(msg)) => {
+                entry.status = Status::Restored;
+                report.errors.push((path.clone(), msg));
                 report.restored.push(path);
             }
             Ok(Restored::Exists) => report.conflicts.push(path),
@@ -258,34 +229,13 @@ pub fn undo(manifest: &mut Manifest, at: &str) -> Result<UndoReport, CleanupErro
     });
     if manifest.restorable() == 0 {
         manifest.undone = true;
-        let _ = std::fs::remove_dir(&qdir.0);
+        // The run is over: its seal goes, then its (now empty) directory.
+        let _ = rustix::fs::unlinkat(&trusted.quarantine.fd, trust::SEAL, AtFlags::empty());
+        let _ = rustix::fs::unlinkat(
+            &trusted.base.fd,
+            manifest.run_id.as_str(),
+            AtFlags::REMOVEDIR,
+        );
     }
     Ok(report)
-}
-
-/// Check a restored regular file against the recorded SHA-256.
-fn verify(entry: &Entry) -> Result<(), String> {
-    let (EntryKind::File, Some(expected)) = (entry.kind, &entry.sha256) else {
-        return Ok(());
-    };
-    let mut file = std::fs::File::open(&entry.path.0).map_err(|e| format!("cannot verify: {e}"))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| format!("cannot verify: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    let actual = hex::encode(hasher.finalize());
-    if &actual == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "restored, but its SHA-256 is {actual}, not {expected}"
-        ))
-    }
 }

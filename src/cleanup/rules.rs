@@ -75,6 +75,17 @@ impl EntryKind {
         }
     }
 
+    /// The kind of an object from its `stat` type.
+    pub fn from_raw(ft: rustix::fs::FileType) -> Self {
+        use rustix::fs::FileType;
+        match ft {
+            FileType::Symlink => EntryKind::Symlink,
+            FileType::Directory => EntryKind::Dir,
+            FileType::RegularFile => EntryKind::File,
+            _ => EntryKind::Other,
+        }
+    }
+
     pub fn from_file_type(ft: std::fs::FileType) -> Self {
         if ft.is_symlink() {
             EntryKind::Symlink

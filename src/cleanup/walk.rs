@@ -7,14 +7,21 @@
 //! (unless `--include-venv`) or into hephaestus's own `.hephaestus` state.
 //! Names and kinds come from the directory listing (`d_type`), so ordinary
 //! files cost no `stat`; only matches are `lstat`ed and sized.
+//!
+//! It stays on the mount of its scan root: every directory it would enter
+//! is `statx`ed once for its mount id (a bind mount shares the device
+//! number of its source, so the device alone is not enough), and a mount
+//! point is reported and not entered. A match that is a mount point, or
+//! holds one anywhere inside, is reported and left out of the plan, so a
+//! bind-mounted `node_modules` is never emptied.
 
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::cleanup::ident::{self, Mount};
 use crate::cleanup::rules::{Ancestry, Category, Decision, Entry, EntryKind, RuleSet};
 
 /// One match, with the identity recorded for the re-check before deletion.
@@ -25,14 +32,16 @@ pub struct Found {
     pub category: Category,
     pub dev: u64,
     pub ino: u64,
+    pub mnt_id: Option<u64>,
     /// Apparent size in bytes (for a directory, of everything inside).
     pub size: u64,
     /// Number of non-directory entries (1 for a file or link).
     pub files: u64,
 }
 
-/// A problem met while walking (an unreadable directory, say); the walk
-/// goes on and reports these as warnings.
+/// A problem met while walking (an unreadable directory, a mount point
+/// left alone); the walk goes on and reports these as warnings. The
+/// message reads after the path ("cannot read: …").
 #[derive(Debug, Clone)]
 pub struct WalkWarning {
     pub path: Option<PathBuf>,
@@ -46,8 +55,25 @@ pub struct WalkReport {
     pub warnings: Vec<WalkWarning>,
 }
 
-/// Walk `root` (a directory) with `rules`, down to `max_depth` levels.
-pub fn walk(root: &Path, rules: &RuleSet, max_depth: Option<usize>) -> WalkReport {
+/// What to walk.
+pub struct WalkSettings<'a> {
+    /// The scan root (a directory, canonical).
+    pub root: &'a Path,
+    /// The scan root's mount; the walk does not leave it.
+    pub mount: Mount,
+    pub rules: &'a RuleSet,
+    /// Descend at most this many levels.
+    pub max_depth: Option<usize>,
+}
+
+/// Walk the scan root with the rules.
+pub fn walk(settings: &WalkSettings<'_>) -> WalkReport {
+    let WalkSettings {
+        root,
+        mount,
+        rules,
+        max_depth,
+    } = *settings;
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism()
@@ -103,16 +129,29 @@ pub fn walk(root: &Path, rules: &RuleSet, max_depth: Option<usize>) -> WalkRepor
                     )
                 };
                 match rules.decide(&e, ancestry) {
-                    Decision::Descend => WalkState::Continue,
-                    Decision::Prune(_) => WalkState::Skip,
-                    Decision::Junk(category) => {
-                        match measure(path, kind, category) {
-                            Ok(f) => push(found, f),
-                            Err(err) => push(
+                    Decision::Descend if kind == EntryKind::Dir => match ident::stat_path(path) {
+                        Ok(m) if !mount.same(&m.mount()) => {
+                            push(
                                 warnings,
                                 WalkWarning {
                                     path: Some(path.to_path_buf()),
-                                    message: format!("cannot read: {err}"),
+                                    message: "a mount point; not entered".to_string(),
+                                },
+                            );
+                            WalkState::Skip
+                        }
+                        _ => WalkState::Continue,
+                    },
+                    Decision::Descend => WalkState::Continue,
+                    Decision::Prune(_) => WalkState::Skip,
+                    Decision::Junk(category) => {
+                        match measure(path, category, &mount) {
+                            Ok(f) => push(found, f),
+                            Err(message) => push(
+                                warnings,
+                                WalkWarning {
+                                    path: Some(path.to_path_buf()),
+                                    message,
                                 },
                             ),
                         }
@@ -148,38 +187,42 @@ fn warning_of(err: &ignore::Error) -> WalkWarning {
     }
     WalkWarning {
         path,
-        message: e.to_string(),
+        message: format!("cannot read: {e}"),
     }
 }
 
 /// `lstat` a match and size it (a directory by walking it, links never
-/// followed).
-fn measure(path: &Path, kind: EntryKind, category: Category) -> std::io::Result<Found> {
-    let meta = std::fs::symlink_metadata(path)?;
-    let kind = if meta.file_type().is_symlink() || meta.is_dir() || meta.is_file() {
-        EntryKind::from_file_type(meta.file_type())
-    } else {
-        kind
-    };
+/// followed); a match on another mount, or holding a mount point, is
+/// refused with the reason.
+fn measure(path: &Path, category: Category, mount: &Mount) -> Result<Found, String> {
+    let meta =
+        ident::stat_path(path).map_err(|e| format!("cannot read: {}", std::io::Error::from(e)))?;
+    if !mount.same(&meta.mount()) {
+        return Err("a mount point; left alone".to_string());
+    }
+    let kind = EntryKind::from_raw(meta.file_type);
     let (size, files) = if kind == EntryKind::Dir {
-        dir_usage(path)
+        dir_usage(path, mount)
+            .map_err(|inner| format!("holds the mount point {}; left alone", inner.display()))?
     } else {
-        (meta.len(), 1)
+        (meta.size, 1)
     };
     Ok(Found {
         path: path.to_path_buf(),
         kind,
         category,
-        dev: meta.dev(),
-        ino: meta.ino(),
+        dev: meta.dev,
+        ino: meta.ino,
+        mnt_id: meta.mnt_id,
         size,
         files,
     })
 }
 
 /// Bytes and non-directory entries under `dir`; unreadable parts count as
-/// empty (the deletion reports them if they still fail then).
-pub fn dir_usage(dir: &Path) -> (u64, u64) {
+/// empty (the deletion reports them if they still fail then). Anything on
+/// another mount than `mount` is an error naming it.
+pub fn dir_usage(dir: &Path, mount: &Mount) -> Result<(u64, u64), PathBuf> {
     let mut size = 0;
     let mut files = 0;
     let mut stack = vec![dir.to_path_buf()];
@@ -188,16 +231,20 @@ pub fn dir_usage(dir: &Path) -> (u64, u64) {
             continue;
         };
         for ent in rd.flatten() {
-            let Ok(ft) = ent.file_type() else { continue };
-            if ft.is_dir() {
-                stack.push(ent.path());
+            let path = ent.path();
+            let Ok(meta) = ident::stat_path(&path) else {
+                continue;
+            };
+            if !mount.same(&meta.mount()) {
+                return Err(path);
+            }
+            if meta.file_type == rustix::fs::FileType::Directory {
+                stack.push(path);
             } else {
                 files += 1;
-                if let Ok(m) = ent.metadata() {
-                    size += m.len();
-                }
+                size += meta.size;
             }
         }
     }
-    (size, files)
+    Ok((size, files))
 }

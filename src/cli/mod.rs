@@ -60,6 +60,8 @@ pub enum Command {
     Hook(commands::hook::HookCommand),
     /// Run the quality and security pipeline over the project.
     GuardRails(commands::guard_rails::GuardRailsArgs),
+    /// Run one built-in hygiene check (a pre-commit-hooks id) on files.
+    Builtin(commands::builtin::BuiltinArgs),
     /// Compare installed tool versions with the declared ones.
     Drift(commands::drift::DriftArgs),
     /// Install or verify release assets (SHA-256 and Sigstore, fail closed).
@@ -123,6 +125,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Files(args) => commands::files::run(ctx, &args),
         Command::Hook(cmd) => commands::hook::run(ctx, cmd),
         Command::GuardRails(args) => commands::guard_rails::run(ctx, &args),
+        Command::Builtin(args) => commands::builtin::run(ctx, &args),
         Command::Drift(args) => commands::drift::run(ctx, &args),
         Command::Release(cmd) => commands::release::run(ctx, cmd),
         Command::Cleanup(args) => commands::cleanup::run(ctx, &args),

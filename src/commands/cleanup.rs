@@ -6,6 +6,7 @@
 //! The command only resolves settings once into [`CleanupSettings`] and
 //! sequences the steps; every decision lives in [`crate::cleanup`].
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use crate::cleanup::plan::{self, Plan, PlanSettings};
 use crate::cleanup::preview::{self, escape_path, human_size};
 use crate::cleanup::quarantine::{self, Quarantine, RunId};
 use crate::cleanup::scoped::{self, ScopedOutcome, ScopedSettings};
+use crate::cleanup::state::{Create, StateDir, StateDirs};
+use crate::cleanup::trust::{self, Refusal, TrustSettings};
 use crate::cleanup::{Categories, CleanupError, confirm};
 use crate::cli::Context;
 use crate::config::model::CleanupHookMode;
@@ -23,17 +26,14 @@ use crate::printer::Tone;
 use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
-#[command(
-    args_conflicts_with_subcommands = true,
-    override_usage = "hephaestus cleanup [OPTIONS] [ROOT]\n       hephaestus cleanup --check-paths [OPTIONS] [FILE]...\n       hephaestus cleanup undo [MANIFEST]"
-)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CleanupArgs {
     #[command(subcommand)]
     pub command: Option<CleanupCommand>,
-    /// The directory to clean (default: the git work tree root, else the
-    /// current directory); with --check-paths, the files to check.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    /// Directory to clean (default: the git work tree root, else the
+    /// current directory).
+    #[arg(value_name = "ROOT")]
+    pub root: Option<PathBuf>,
     /// Python caches: `__pycache__`, `*.pyc`, `*.pyo`.
     #[arg(long)]
     pub python_cache: bool,
@@ -76,9 +76,8 @@ pub struct CleanupArgs {
     /// Output format for the preview and result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Check these files, and the FILE arguments, as a hook would (junk
-    /// listed with the fix, exit 1 if any); never deletes. For the
-    /// pre-commit framework, which appends the files last.
+    /// Check these files as a hook would (junk listed with the fix, exit
+    /// 1 if any); never deletes. For the pre-commit framework.
     #[arg(
         long,
         num_args = 0..,
@@ -86,6 +85,10 @@ pub struct CleanupArgs {
         conflicts_with_all = ["extra_paths", "dry_run", "yes", "permanent", "audit_manifest", "max_depth", "include_git"]
     )]
     pub check_paths: Option<Vec<PathBuf>>,
+    /// With --check-paths: more files to check, after the other flags
+    /// (`--check-paths --unstage a.py b.py`).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// With --check-paths: remove junk from the index (`git rm --cached`)
     /// instead of failing.
     #[arg(long, alias = "fix", requires = "check_paths")]
@@ -141,24 +144,6 @@ impl CleanupArgs {
     fn any_category_flag(&self) -> bool {
         self.deep_clean || self.python_cache || self.build_artifacts || self.node_modules
     }
-
-    /// The ROOT of a full cleanup: at most one.
-    fn root(&self) -> anyhow::Result<Option<&PathBuf>> {
-        match self.paths.as_slice() {
-            [] => Ok(None),
-            [root] => Ok(Some(root)),
-            more => Err(UserError::usage(format!(
-                "cleanup takes one ROOT directory, got {}: {}",
-                more.len(),
-                more.iter()
-                    .map(|p| escape_path(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .with_hint("scan more directories with --extra-path, or check files with --check-paths")
-            .into()),
-        }
-    }
 }
 
 pub fn run(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<ExitStatus> {
@@ -166,20 +151,39 @@ pub fn run(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<ExitStatus> {
         return run_undo(ctx, undo);
     }
     if let Some(files) = &args.check_paths {
-        let files: Vec<PathBuf> = files.iter().chain(&args.paths).cloned().collect();
+        // Files may come right after --check-paths or after the other
+        // flags; clap gives the first positional one to ROOT.
+        let files: Vec<PathBuf> = files
+            .iter()
+            .chain(&args.root)
+            .chain(&args.files)
+            .cloned()
+            .collect();
         return run_check_paths(ctx, args, &files);
+    }
+    if let Some(extra) = args.files.first() {
+        return Err(UserError::usage(format!(
+            "unexpected argument {}: cleanup takes one ROOT",
+            escape_path(extra)
+        ))
+        .with_hint("scan more directories with --extra-path P (repeatable)")
+        .into());
     }
     let settings = resolve(ctx, args)?;
     run_full(ctx, &settings)
 }
 
-fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings> {
-    let home = std::env::var_os("HOME")
+/// `$HOME`, refused as a root.
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
+        .map(PathBuf::from)
+}
+
+fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings> {
+    let home = home_dir();
     // Refuse a dangerous ROOT before reading anything else.
-    let root = args.root()?;
-    if let Some(root) = root {
+    if let Some(root) = &args.root {
         let abs = ctx.cwd.join(root);
         if let Some(reason) = crate::cleanup::safety::refusal(&abs, home.as_deref()) {
             return Err(CleanupError::Dangerous { path: abs, reason }.into());
@@ -187,7 +191,7 @@ fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings>
     }
     let project = Project::discover(ctx)?;
     let config = &project.config.config.cleanup;
-    let (root, notice) = match root {
+    let (root, notice) = match &args.root {
         Some(r) => (ctx.cwd.join(r), None),
         None if project.repo.is_some() => (project.root.clone(), None),
         None => (
@@ -250,7 +254,7 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
     }
     for w in &plan.warnings {
         match &w.path {
-            Some(path) => p.warn(&format!("cannot read {}: {}", escape_path(path), w.message)),
+            Some(path) => p.warn(&format!("{}: {}", escape_path(path), w.message)),
             None => p.warn(&w.message),
         }
     }
@@ -284,20 +288,41 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
         }
         return Ok(ExitStatus::Success);
     }
+    if plan.any_outside_root() && !settings.permanent {
+        p.warn(&format!(
+            "`cleanup undo` restores only inside {}: paths outside it stay in the quarantine once removed (the manifest maps each to its place)",
+            escape_path(&plan.root)
+        ));
+    }
     confirm_or_abort(ctx, &plan, settings)?;
     let run_id = RunId::new();
-    let state = quarantine::state_dirs(&plan.root);
+    // Every state directory is opened (created) before anything is
+    // removed, so a symlinked `.hephaestus` stops the run here.
+    let state = StateDirs::for_root(&plan.root);
+    let target = match &settings.audit_manifest {
+        Some(path) => ManifestTarget::Path(path.clone()),
+        None => ManifestTarget::Dir(
+            state
+                .open_audit(Create::Yes(0o777))
+                .map_err(CleanupError::from)?
+                .ok_or_else(|| {
+                    CleanupError::State("the audit directory could not be created".into())
+                })?,
+        ),
+    };
     let quarantine = if settings.permanent {
         None
     } else {
-        Some(
-            Quarantine::create(&state.quarantine_base, &run_id.id).map_err(|e| {
-                CleanupError::State(format!(
-                    "cannot create the quarantine under {}: {e}; nothing was deleted",
-                    state.quarantine_base.display()
-                ))
-            })?,
-        )
+        let base = state
+            .open_quarantine_base(true)
+            .map_err(CleanupError::from)?
+            .ok_or_else(|| CleanupError::State("the quarantine could not be created".into()))?;
+        Some(Quarantine::create(&base, &run_id.id).map_err(|e| {
+            CleanupError::State(format!(
+                "cannot create the quarantine under {}: {e}; nothing was deleted",
+                base.path.display()
+            ))
+        })?)
     };
     let bar = progress_bar(plan.items.len());
     let entries = quarantine::execute(&plan, quarantine.as_ref(), || {
@@ -315,27 +340,31 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
         quarantine.as_ref().map(|q| q.dir.as_path()),
         entries,
     );
-    let manifest_path = match &settings.audit_manifest {
-        Some(path) => path.clone(),
-        None => {
-            let path = state
-                .audit_dir
-                .join(format!("cleanup-{}.json", run_id.stamp));
-            if path.exists() {
-                state.audit_dir.join(format!("cleanup-{}.json", run_id.id))
-            } else {
-                path
-            }
+    let sealed = match &quarantine {
+        Some(q) => trust::seal(q, &manifest),
+        None => Ok(()),
+    };
+    let (manifest_path, written) = match &target {
+        ManifestTarget::Path(path) => (path.clone(), manifest.write(path)),
+        ManifestTarget::Dir(dir) => {
+            let name = manifest_name(dir, &run_id);
+            (dir.path.join(&name), manifest.write_in(dir, &name))
         }
     };
-    let written = quarantine::ensure_state_dir(manifest_path.parent().unwrap_or(Path::new(".")))
-        .and_then(|()| manifest.write(&manifest_path));
     report_run(ctx, &plan, settings, &manifest, &manifest_path)?;
-    if let Err(e) = written {
-        p.error(&format!(
+    let failed = match (sealed, written) {
+        (Ok(()), Ok(())) => None,
+        (_, Err(e)) => Some(format!(
             "cannot write the audit manifest {}: {e}",
             manifest_path.display()
-        ));
+        )),
+        (Err(e), Ok(())) => Some(format!(
+            "cannot seal the run in its quarantine ({e}), so `cleanup undo` will not trust {}",
+            manifest_path.display()
+        )),
+    };
+    if let Some(message) = failed {
+        p.error(&message);
         if let Some(q) = &quarantine {
             p.hint(&format!(
                 "the removed paths are in {}; move them back by hand",
@@ -349,6 +378,25 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
     } else {
         ExitStatus::Success
     })
+}
+
+/// Where a run's manifest goes.
+enum ManifestTarget {
+    /// `--audit-manifest PATH`.
+    Path(PathBuf),
+    /// The default audit directory, opened.
+    Dir(StateDir),
+}
+
+/// `cleanup-<UTC timestamp>.json`, or with the full run id if a manifest
+/// of that name exists already.
+fn manifest_name(dir: &StateDir, run_id: &RunId) -> OsString {
+    let name = OsString::from(format!("cleanup-{}.json", run_id.stamp));
+    if crate::cleanup::ident::stat_at(&dir.fd, &name).is_ok() {
+        OsString::from(format!("cleanup-{}.json", run_id.id))
+    } else {
+        name
+    }
 }
 
 fn confirm_or_abort(ctx: &Context, plan: &Plan, settings: &CleanupSettings) -> anyhow::Result<()> {
@@ -523,28 +571,103 @@ fn project_root(ctx: &Context) -> PathBuf {
         .unwrap_or_else(|| ctx.cwd.clone())
 }
 
+/// Where the manifest being undone lives.
+enum ManifestAt {
+    /// Given on the command line.
+    Path(PathBuf),
+    /// Found in the audit directory.
+    Dir(StateDir, OsString),
+}
+
+impl ManifestAt {
+    fn path(&self) -> PathBuf {
+        match self {
+            ManifestAt::Path(p) => p.clone(),
+            ManifestAt::Dir(dir, name) => dir.path.join(name),
+        }
+    }
+
+    fn write(&self, manifest: &Manifest) -> std::io::Result<()> {
+        match self {
+            ManifestAt::Path(p) => manifest.write(p),
+            ManifestAt::Dir(dir, name) => manifest.write_in(dir, name),
+        }
+    }
+}
+
+const TRACKED: &str =
+    "it is tracked by git, so it came with the repository (hephaestus never commits its manifests)";
+
 fn run_undo(ctx: &Context, args: &UndoArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
-    let path = match &args.manifest {
-        Some(m) => ctx.cwd.join(m),
+    let repo = crate::git::Repo::discover(&ctx.cwd).ok();
+    let root = repo
+        .as_ref()
+        .and_then(|r| r.work_tree().ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| ctx.cwd.clone());
+    let current_root = root.canonicalize().map_err(|e| CleanupError::BadRoot {
+        path: root.clone(),
+        message: e.to_string(),
+    })?;
+    let tracked = |path: &Path| repo.as_ref().is_some_and(|r| trust::is_tracked(r, path));
+    let (mut manifest, at) = match &args.manifest {
+        Some(m) => {
+            let path = ctx.cwd.join(m);
+            if tracked(&path) {
+                return Err(CleanupError::Untrusted {
+                    manifest: path,
+                    reason: TRACKED.to_string(),
+                }
+                .into());
+            }
+            let manifest = Manifest::read(&path).map_err(CleanupError::Manifest)?;
+            (manifest, ManifestAt::Path(path))
+        }
         None => {
-            let dir = quarantine::state_dirs(&project_root(ctx)).audit_dir;
-            let newest = manifest::list(&dir)
-                .into_iter()
-                .rev()
-                .find(|m| Manifest::read(m).is_ok_and(|m| m.restorable() > 0));
-            newest.ok_or_else(|| {
+            let state = StateDirs::for_root(&current_root);
+            let nothing = || {
                 CleanupError::NothingToUndo(format!(
                     "no cleanup run in {} has anything left to restore",
-                    dir.display()
+                    state.audit_path().display()
                 ))
-            })?
+            };
+            let audit = state
+                .open_audit(Create::No)
+                .map_err(CleanupError::from)?
+                .ok_or_else(nothing)?;
+            let mut chosen = None;
+            for name in manifest::list(&audit).into_iter().rev() {
+                let path = audit.path.join(&name);
+                if tracked(&path) {
+                    p.warn(&format!("ignoring {}: {TRACKED}", escape_path(&path)));
+                    continue;
+                }
+                if let Ok(m) = Manifest::read_in(&audit, &name)
+                    && m.restorable() > 0
+                {
+                    chosen = Some((m, name));
+                    break;
+                }
+            }
+            let (manifest, name) = chosen.ok_or_else(nothing)?;
+            (manifest, ManifestAt::Dir(audit, name))
         }
     };
-    let mut manifest = Manifest::read(&path).map_err(CleanupError::Manifest)?;
+    let path = at.path();
+    let settings = TrustSettings {
+        current_root,
+        home: home_dir(),
+    };
+    let trusted = trust::check(&manifest, &settings).map_err(|refusal| match refusal {
+        Refusal::Untrusted(reason) => CleanupError::Untrusted {
+            manifest: path.clone(),
+            reason,
+        },
+        Refusal::NothingToUndo(reason) => CleanupError::NothingToUndo(reason),
+    })?;
     let now = RunId::new().created_at;
-    let report = quarantine::undo(&mut manifest, &now)?;
-    manifest.write(&path).map_err(|e| {
+    let report = quarantine::undo(&mut manifest, &trusted, &now)?;
+    at.write(&manifest).map_err(|e| {
         CleanupError::State(format!(
             "restored {} paths but cannot update {}: {e}",
             report.restored.len(),

@@ -90,19 +90,40 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn print_text(ctx: &Context, report: &DriftReport) -> anyhow::Result<()> {
-    if report.tools.is_empty() {
-        return Ok(());
-    }
-    ctx.printer
-        .out(&drift::render_text(report, ctx.printer.stdout_color()))?;
-    for row in &report.tools {
+    if let Some(env) = &report.environment {
         ctx.printer
-            .verbose(&format!("{}: probe: {}", row.name, row.probe.join(" ")));
+            .verbose(&format!("drift: environment: {}", env.description));
+    }
+    if !report.tools.is_empty() {
+        ctx.printer
+            .out(&drift::render_text(report, ctx.printer.stdout_color()))?;
+    }
+    for row in &report.tools {
+        let how = if row.source == Some("metadata") {
+            "read"
+        } else {
+            "probe"
+        };
+        ctx.printer
+            .verbose(&format!("{}: {how}: {}", row.name, row.probe.join(" ")));
         match (row.status, &row.detail) {
             (Status::Error, Some(detail)) => ctx.printer.warn(detail),
             (_, Some(detail)) => ctx.printer.verbose(&format!("{}: {detail}", row.name)),
             _ => {}
         }
+    }
+    for skipped in &report.skipped {
+        let why = match skipped.reason {
+            "library" => format!(
+                "{} installed, but it installs no command: a library, not checked",
+                skipped.detail
+            ),
+            _ => format!("its marker `{}` is false here", skipped.detail),
+        };
+        ctx.printer.verbose(&format!(
+            "{} ({}): {why}",
+            skipped.name, skipped.declared_in
+        ));
     }
     Ok(())
 }
@@ -122,4 +143,9 @@ fn summary(ctx: &Context, report: &DriftReport) {
     let tone = if report.ok() { Tone::Ok } else { Tone::Bad };
     ctx.printer
         .status(&format!("{} {text}", ctx.printer.paint("drift:", tone)));
+    if ctx.printer.verbosity() >= crate::printer::Verbosity::Normal {
+        for hint in &report.hints {
+            ctx.printer.hint(hint);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! function that takes the [`Context`](crate::cli::Context) and returns an
 //! exit status.
 
+pub mod builtin;
 pub mod cleanup;
 pub mod completions;
 pub mod config;

@@ -181,6 +181,44 @@ pub struct DriftConfig {
     /// How long one version probe may run (default 10s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Seconds>,
+    /// The `[dependency-groups]` of `pyproject.toml` whose packages count
+    /// (`["*"]`: all). Unset: the groups named like dev tools (dev, lint,
+    /// test, typing, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<PackageListName>>,
+    /// The `[project.optional-dependencies]` extras whose packages count
+    /// (`["*"]`: all). Unset: the extras named like dev tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extras: Option<Vec<PackageListName>>,
+    /// Requirements files (relative to the project root) whose packages
+    /// count too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+}
+
+/// A group or extra name in `[drift] groups`/`extras`: a valid PEP 508
+/// name, or `*` for all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageListName(pub String);
+
+impl<'de> Deserialize<'de> for PackageListName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if raw.trim() != "*" {
+            crate::versions::normalize_name(&raw).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{raw:?} is not a group or extra name (letters, digits, `-`, `_`, `.`; or \"*\" for all)"
+                ))
+            })?;
+        }
+        Ok(PackageListName(raw))
+    }
+}
+
+impl Serialize for PackageListName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 /// One `[drift.tools]` entry: a version string or a table.
@@ -231,7 +269,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                 f.write_str("a version string or a table with `version`")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DriftTool, E> {
-                crate::drift::declared::parse_expectation(v).map_err(E::custom)?;
+                crate::versions::parse_expectation(v).map_err(E::custom)?;
                 Ok(DriftTool::Version(v.to_string()))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -241,8 +279,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                 use serde::de::Error;
                 let table =
                     DriftToolTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                crate::drift::declared::parse_expectation(&table.version)
-                    .map_err(A::Error::custom)?;
+                crate::versions::parse_expectation(&table.version).map_err(A::Error::custom)?;
                 if let Some(command) = &table.command
                     && command.first().is_none_or(|p| p.trim().is_empty())
                 {
@@ -254,7 +291,7 @@ impl<'de> Deserialize<'de> for DriftTool {
                     return Err(A::Error::custom("`install` needs a program"));
                 }
                 if let Some(pattern) = &table.pattern {
-                    crate::drift::probe::compile_pattern(pattern).map_err(A::Error::custom)?;
+                    crate::versions::compile_pattern(pattern).map_err(A::Error::custom)?;
                 }
                 Ok(DriftTool::Table(table))
             }
@@ -301,6 +338,13 @@ pub struct ReleaseConfig {
     /// Retries after the first attempt (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
+    /// Overall time limit for the downloads (default 30 min).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Seconds>,
+    /// The largest download, and the most an archive may unpack to
+    /// (default 2 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<ByteSize>,
     /// Fail when the release has no Sigstore bundle.
     #[serde(default)]
     pub require_sigstore: bool,
@@ -433,6 +477,67 @@ impl Serialize for Seconds {
     }
 }
 
+/// A size in bytes: a number, or a string `"500MiB"`, `"2GB"`, `"1G"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Text(String),
+        }
+        let bad = || {
+            serde::de::Error::custom(
+                "expected a positive size: bytes, or a string like \"500MiB\", \"2GiB\", \"1GB\"",
+            )
+        };
+        let bytes = match Raw::deserialize(d).map_err(|_| bad())? {
+            Raw::Int(n) => n,
+            Raw::Text(t) => parse_size(&t).ok_or_else(bad)?,
+        };
+        if bytes == 0 {
+            return Err(bad());
+        }
+        Ok(ByteSize(bytes))
+    }
+}
+
+impl Serialize for ByteSize {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// Parse a size: a number of bytes with an optional unit, case-insensitive:
+/// `B`; `KB`, `MB`, `GB`, `TB` (powers of 1000); `KiB`, `MiB`, `GiB`, `TiB`
+/// and the short `K`, `M`, `G`, `T` (powers of 1024). Fractions are allowed
+/// (`1.5GiB`).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        _ => return None,
+    };
+    let value: f64 = num.parse().ok()?;
+    let bytes = value * mult as f64;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
 /// Parse `"30s"`, `"2m"`, `"1h"`, `"500ms"` or a bare number into seconds.
 pub fn parse_duration(text: &str) -> Option<f64> {
     let t = text.trim();
@@ -448,4 +553,22 @@ pub fn parse_duration(text: &str) -> Option<f64> {
         (t, 1.0)
     };
     num.trim().parse::<f64>().ok().map(|v| v * mult)
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_and_without_units() {
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("2GiB"), Some(2 << 30));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size("500 MB"), Some(500_000_000));
+        assert_eq!(parse_size("1.5KiB"), Some(1536));
+        assert_eq!(parse_size("10b"), Some(10));
+        for bad in ["", "GiB", "-1", "2 parsecs", "1e9", "99999999999TB"] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -2,143 +2,36 @@
 //! was declared, and (for Python tools) which extras and dependency groups
 //! hold it, so remediation can name them.
 //!
-//! Three sources, read fresh on every check (a `--fix` re-check sees what
+//! The sources, read fresh on every check (a `--fix` re-check sees what
 //! the fix changed):
 //! - `[drift.tools]` in the configuration: when non-empty, the Python tool
 //!   list (any tool may be declared, with an optional probe command,
 //!   version pattern and install command);
-//! - otherwise every entry of `[project.optional-dependencies]` and
-//!   `[dependency-groups]` in `pyproject.toml` (PEP 508 requirements,
-//!   `{include-group = ...}` followed, the project's own extras expanded);
+//! - otherwise the requirements of the chosen extras and dependency groups
+//!   of `pyproject.toml` ([`super::pyproject`]) and of the requirements
+//!   files `[drift] requirements` lists ([`super::requirements`]): these
+//!   are *candidates*, and become rows only when their PEP 508 markers hold
+//!   in the project's environment and (decided later, from the installed
+//!   metadata) they install a command;
 //! - `rust-toolchain.toml` (or `rust-toolchain`) for `rustc` and `cargo`,
 //!   unless `[drift.tools]` declares them itself.
 //!
-//! Version texts are parsed with `pep440_rs`/`pep508_rs`, names normalised
-//! per PEP 503, so `Pip_Audit` and `pip-audit` are one tool.
+//! Version texts are parsed with `pep440_rs`/`pep508_rs` ([`crate::versions`]),
+//! names normalised per PEP 503, so `Pip_Audit` and `pip-audit` are one tool.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use pep440_rs::{Operator, Version, VersionSpecifiers};
-use pep508_rs::{PackageName, Requirement, VersionOrUrl};
+use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use regex::Regex;
+use serde::Serialize;
 
 use super::DriftError;
+use super::pyproject::{self, Selection};
+use super::requirements;
 use crate::config::model::DriftTool;
-
-/// What counts as the right version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expectation {
-    /// Any installed version will do (`*`, a bare requirement, a URL).
-    Any,
-    /// `X.Y.Z` or `==X.Y.Z`: OK when major.minor match (patch ignored).
-    Pin(Version),
-    /// Any other PEP 440 specifier set: OK when the installed version
-    /// satisfies it.
-    Range(VersionSpecifiers),
-    /// A Rust release channel (`stable`, `beta`, `nightly[-DATE]`): OK when
-    /// the installed toolchain is from that channel.
-    Channel(RustChannel),
-}
-
-/// A named Rust release channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RustChannel {
-    Stable,
-    Beta,
-    Nightly,
-}
-
-impl RustChannel {
-    pub fn name(self) -> &'static str {
-        match self {
-            RustChannel::Stable => "stable",
-            RustChannel::Beta => "beta",
-            RustChannel::Nightly => "nightly",
-        }
-    }
-}
-
-impl Expectation {
-    /// The Expected column: a pin as its version, a range as its
-    /// specifiers, `any`, or the channel text.
-    pub fn display(&self) -> String {
-        match self {
-            Expectation::Any => "any".to_string(),
-            Expectation::Pin(v) => v.to_string(),
-            Expectation::Range(specs) => specs
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-            Expectation::Channel(c) => c.name().to_string(),
-        }
-    }
-
-    /// `pin`, `range`, `any` or `channel` (the JSON `expected_kind`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Expectation::Any => "any",
-            Expectation::Pin(_) => "pin",
-            Expectation::Range(_) => "range",
-            Expectation::Channel(_) => "channel",
-        }
-    }
-}
-
-/// Parse a declared version: `*` (any), a bare version or `==version` (a
-/// pin), or any other PEP 440 specifier set (a range).
-pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("the version is empty (use \"*\" for any version)".to_string());
-    }
-    if t == "*" {
-        return Ok(Expectation::Any);
-    }
-    if t.starts_with(|c: char| c.is_ascii_digit() || c == 'v' || c == 'V') {
-        return Version::from_str(t)
-            .map(Expectation::Pin)
-            .map_err(|e| format!("invalid version {t:?}: {e}"));
-    }
-    let specs =
-        VersionSpecifiers::from_str(t).map_err(|e| format!("invalid version specifier: {e}"))?;
-    Ok(from_specifiers(specs))
-}
-
-/// A single `==X.Y.Z` is a pin; everything else a range; nothing is any.
-fn from_specifiers(specs: VersionSpecifiers) -> Expectation {
-    if specs.is_empty() {
-        return Expectation::Any;
-    }
-    if specs.len() == 1 && *specs[0].operator() == Operator::Equal {
-        return Expectation::Pin(specs[0].version().clone());
-    }
-    Expectation::Range(specs)
-}
-
-/// Parse a `rust-toolchain.toml` channel: a version (`1.95.0`, `1.95`) is a
-/// pin, `stable`/`beta`/`nightly` (with an optional `-DATE` or host
-/// suffix) a channel.
-pub fn parse_rust_channel(text: &str) -> Result<Expectation, String> {
-    let t = text.trim();
-    for channel in [RustChannel::Stable, RustChannel::Beta, RustChannel::Nightly] {
-        if t == channel.name() || t.starts_with(&format!("{}-", channel.name())) {
-            return Ok(Expectation::Channel(channel));
-        }
-    }
-    // `1.95.0-x86_64-unknown-linux-gnu`: the version is before the host.
-    let version = t.split('-').next().unwrap_or(t);
-    if version.split('.').count() >= 2 && version.split('.').all(|p| p.parse::<u64>().is_ok()) {
-        return Version::from_str(version)
-            .map(Expectation::Pin)
-            .map_err(|e| format!("invalid toolchain version {t:?}: {e}"));
-    }
-    Err(format!(
-        "unknown toolchain channel {t:?} (expected a version like \"1.95.0\", or stable, beta, nightly)"
-    ))
-}
+pub use crate::versions::{Expectation, RustChannel, parse_expectation, parse_rust_channel};
+use crate::versions::{compile_pattern, from_specifiers, normalize_name};
 
 /// Where a tool's expectation came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +41,9 @@ pub enum Origin {
     /// An entry of `pyproject.toml` (`project.optional-dependencies.dev`,
     /// `dependency-groups.lint`).
     Pyproject { table: String },
+    /// A line of a requirements file listed in `[drift] requirements`
+    /// (the path relative to the project root).
+    Requirements { file: String, line: usize },
     /// `rust-toolchain.toml` (or `rust-toolchain`).
     RustToolchain { file: PathBuf },
 }
@@ -157,6 +53,7 @@ impl Origin {
         match self {
             Origin::Config => "[drift.tools]".to_string(),
             Origin::Pyproject { table } => format!("pyproject.toml {table}"),
+            Origin::Requirements { file, line } => format!("{file}:{line}"),
             Origin::RustToolchain { file } => file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -203,6 +100,16 @@ pub struct DeclaredTool {
 }
 
 impl DeclaredTool {
+    /// Whether the tool is a row only when it installs a command: true for
+    /// requirements found in `pyproject.toml` or a requirements file (they
+    /// list libraries too), false for what `[drift.tools]` names.
+    pub fn needs_command(&self) -> bool {
+        matches!(
+            self.origin,
+            Origin::Pyproject { .. } | Origin::Requirements { .. }
+        )
+    }
+
     /// A PEP 508 requirement that installs a satisfying version:
     /// `ruff~=0.14.0` for a pin (same major.minor, at least the pin),
     /// `mypy>=1.18,<2` for a range, the bare name for any.
@@ -225,18 +132,91 @@ impl DeclaredTool {
     }
 }
 
-/// The whole declaration of a project.
-#[derive(Debug, Clone, Default)]
-pub struct Declared {
-    /// Tools in declaration order.
-    pub tools: Vec<DeclaredTool>,
+/// A requirement that may declare a tool: found in `pyproject.toml` or a
+/// requirements file, not yet judged by its marker or its commands.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub requirement: Requirement,
+    pub origin: Origin,
+    /// The extra or group that holds it (`None` for a requirements file).
+    pub group: Option<GroupRef>,
 }
 
-/// Normalise a distribution name per PEP 503 (`Pip_Audit` → `pip-audit`).
-pub fn normalize_name(name: &str) -> Result<String, String> {
-    PackageName::from_str(name.trim())
-        .map(|n| n.to_string())
-        .map_err(|e| format!("invalid tool name {name:?}: {e}"))
+/// A declared package that is not a row, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub name: String,
+    pub declared_in: String,
+    /// `marker` (its PEP 508 marker is false in the environment) or
+    /// `library` (installed, but it installs no command).
+    pub reason: &'static str,
+    /// The marker, or the installed version.
+    pub detail: String,
+}
+
+/// Where the declarations come from (the parts of the settings
+/// [`collect`] needs).
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    /// `[drift.tools]`, parsed.
+    pub configured: &'a [DeclaredTool],
+    /// Which groups and extras of `pyproject.toml` count.
+    pub selection: &'a Selection,
+    /// `[drift] requirements`: requirements files to read.
+    pub requirements: &'a [String],
+}
+
+/// What the project declares, before markers are evaluated (that needs
+/// the environment, which is looked for only when Python tools are
+/// involved).
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    /// `[drift.tools]`, with the groups `pyproject.toml` lists them in.
+    configured: Vec<DeclaredTool>,
+    /// Requirements of the chosen groups, extras and requirements files
+    /// (used when `[drift.tools]` is empty).
+    candidates: Vec<Candidate>,
+    /// `rustc` and `cargo` from the toolchain file, unless configured.
+    rust: Vec<DeclaredTool>,
+    /// Groups and extras of `pyproject.toml` that do not count
+    /// (`extra docs`), for the hint when nothing is declared.
+    pub not_counted: Vec<String>,
+}
+
+/// The declaration with markers evaluated.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Tools in declaration order.
+    pub tools: Vec<DeclaredTool>,
+    /// Packages left out by their markers.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Declared {
+    /// Whether a Python environment matters: some Python tool's version
+    /// may be read from metadata, or some marker needs evaluating.
+    pub fn needs_python_env(&self) -> bool {
+        if self.configured.is_empty() {
+            !self.candidates.is_empty()
+        } else {
+            self.configured
+                .iter()
+                .any(|t| t.kind == ToolKind::Python && t.command.is_none() && t.pattern.is_none())
+        }
+    }
+
+    /// The tools: `[drift.tools]`, or the candidates whose markers hold in
+    /// `markers` (every marker holds when the environment is unknown);
+    /// then the Rust toolchain.
+    pub fn resolve(self, markers: Option<&MarkerEnvironment>) -> Resolved {
+        let (mut tools, skipped) = if self.configured.is_empty() {
+            from_candidates(self.candidates, markers)
+        } else {
+            (self.configured, Vec::new())
+        };
+        tools.extend(self.rust);
+        Resolved { tools, skipped }
+    }
 }
 
 /// Names that belong to the Rust toolchain rather than to pip.
@@ -265,7 +245,7 @@ pub fn from_config(
             DriftTool::Version(_) => (None, None, None),
             DriftTool::Table(t) => {
                 let pattern = match &t.pattern {
-                    Some(p) => Some(super::probe::compile_pattern(p).map_err(|m| bad(key, m))?),
+                    Some(p) => Some(compile_pattern(p).map_err(|m| bad(key, m))?),
                     None => None,
                 };
                 (t.command.clone(), pattern, t.install.clone())
@@ -294,260 +274,6 @@ pub fn from_config(
         });
     }
     Ok(out)
-}
-
-/// Everything `pyproject.toml` lists as optional dependencies or in
-/// dependency groups, one entry per tool (the first declaration wins; all
-/// groups that list it are kept for remediation). `None` when there is no
-/// `pyproject.toml`.
-pub fn from_pyproject(root: &Path) -> Result<Option<Vec<DeclaredTool>>, DriftError> {
-    let path = root.join("pyproject.toml");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&path).map_err(|source| DriftError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| DriftError::Config {
-        file: path.clone(),
-        key: String::new(),
-        message: e.message().to_string(),
-    })?;
-    Pyproject { path: &path, doc }.dev_tools().map(Some)
-}
-
-struct Pyproject<'a> {
-    path: &'a Path,
-    doc: toml::Table,
-}
-
-impl Pyproject<'_> {
-    fn err(&self, key: String, message: String) -> DriftError {
-        DriftError::Config {
-            file: self.path.to_path_buf(),
-            key,
-            message,
-        }
-    }
-
-    fn table(&self, dotted: &str) -> Result<Option<&toml::Table>, DriftError> {
-        let mut value: Option<&toml::Value> = None;
-        let mut table = &self.doc;
-        for (i, part) in dotted.split('.').enumerate() {
-            if i > 0 {
-                table = match value {
-                    Some(toml::Value::Table(t)) => t,
-                    Some(_) => {
-                        return Err(self.err(dotted.to_string(), "expected a table".to_string()));
-                    }
-                    None => return Ok(None),
-                };
-            }
-            value = table.get(part);
-        }
-        match value {
-            None => Ok(None),
-            Some(toml::Value::Table(t)) => Ok(Some(t)),
-            Some(_) => Err(self.err(dotted.to_string(), "expected a table".to_string())),
-        }
-    }
-
-    fn project_name(&self) -> Option<String> {
-        let name = self.doc.get("project")?.get("name")?.as_str()?;
-        normalize_name(name).ok()
-    }
-
-    fn dev_tools(&self) -> Result<Vec<DeclaredTool>, DriftError> {
-        let own = self.project_name();
-        let extras = self.table("project.optional-dependencies")?;
-        let groups = self.table("dependency-groups")?;
-        let mut found: Vec<(GroupRef, String, Requirement)> = Vec::new();
-        if let Some(extras) = extras {
-            for name in extras.keys() {
-                let mut seen = BTreeSet::new();
-                self.extra_requirements(extras, name, own.as_deref(), &mut seen, &mut found)?;
-            }
-        }
-        if let Some(groups) = groups {
-            for name in groups.keys() {
-                let mut stack = Vec::new();
-                self.group_requirements(
-                    groups,
-                    extras,
-                    name,
-                    own.as_deref(),
-                    &mut stack,
-                    &mut found,
-                )?;
-            }
-        }
-        let mut tools: Vec<DeclaredTool> = Vec::new();
-        for (group, key, req) in found {
-            let name = req.name.to_string();
-            if let Some(existing) = tools.iter_mut().find(|t| t.name == name) {
-                existing.groups.insert(group);
-                continue;
-            }
-            let (expectation, declared) = match &req.version_or_url {
-                Some(VersionOrUrl::VersionSpecifier(specs)) => {
-                    let e = from_specifiers(specs.clone());
-                    let d = e.display();
-                    (e, d)
-                }
-                Some(VersionOrUrl::Url(url)) => (Expectation::Any, url.to_string()),
-                None => (Expectation::Any, "*".to_string()),
-            };
-            tools.push(DeclaredTool {
-                name,
-                expectation,
-                declared,
-                origin: Origin::Pyproject { table: key },
-                kind: ToolKind::Python,
-                command: None,
-                pattern: None,
-                install: None,
-                groups: BTreeSet::from([group]),
-            });
-        }
-        Ok(tools)
-    }
-
-    /// The requirements of extra `name`, with the project's own extras
-    /// (`myproject[test]`) expanded in place.
-    fn extra_requirements(
-        &self,
-        extras: &toml::Table,
-        name: &str,
-        own: Option<&str>,
-        seen: &mut BTreeSet<String>,
-        out: &mut Vec<(GroupRef, String, Requirement)>,
-    ) -> Result<(), DriftError> {
-        if !seen.insert(name.to_string()) {
-            return Ok(());
-        }
-        let key = format!("project.optional-dependencies.{name}");
-        let Some(list) = extras.get(name) else {
-            return Ok(());
-        };
-        let list = list
-            .as_array()
-            .ok_or_else(|| self.err(key.clone(), "expected a list of requirements".to_string()))?;
-        for (i, item) in list.iter().enumerate() {
-            let text = item.as_str().ok_or_else(|| {
-                self.err(
-                    format!("{key}[{i}]"),
-                    "expected a requirement string".to_string(),
-                )
-            })?;
-            let req = self.parse_requirement(&format!("{key}[{i}]"), text)?;
-            if own == Some(req.name.as_ref()) {
-                for extra in &req.extras {
-                    self.extra_requirements(extras, extra.as_ref(), own, seen, out)?;
-                }
-                continue;
-            }
-            out.push((GroupRef::Extra(name.to_string()), key.clone(), req));
-        }
-        Ok(())
-    }
-
-    /// The requirements of dependency group `name` (PEP 735), following
-    /// `{include-group = "..."}`; a cycle or an unknown group is an error.
-    fn group_requirements(
-        &self,
-        groups: &toml::Table,
-        extras: Option<&toml::Table>,
-        name: &str,
-        own: Option<&str>,
-        stack: &mut Vec<String>,
-        out: &mut Vec<(GroupRef, String, Requirement)>,
-    ) -> Result<(), DriftError> {
-        let key = format!("dependency-groups.{name}");
-        let wanted = normalize_name(name).unwrap_or_else(|_| name.to_string());
-        let Some((real, list)) = groups
-            .iter()
-            .find(|(k, _)| normalize_name(k).unwrap_or_else(|_| k.to_string()) == wanted)
-        else {
-            return Err(self.err(
-                stack
-                    .last()
-                    .map_or(key.clone(), |g| format!("dependency-groups.{g}")),
-                format!("includes the unknown group {name:?}"),
-            ));
-        };
-        if stack.contains(real) {
-            return Err(self.err(key, format!("group {real:?} includes itself")));
-        }
-        stack.push(real.clone());
-        // Everything a group pulls in is installed by syncing the group
-        // the user asked for (the outermost one).
-        let top = stack.first().cloned().unwrap_or_else(|| real.clone());
-        let list = list
-            .as_array()
-            .ok_or_else(|| self.err(key.clone(), "expected a list".to_string()))?;
-        for (i, item) in list.iter().enumerate() {
-            let item_key = format!("{key}[{i}]");
-            match item {
-                toml::Value::String(text) => {
-                    let req = self.parse_requirement(&item_key, text)?;
-                    if own == Some(req.name.as_ref()) {
-                        if let Some(extras) = extras {
-                            let mut seen = BTreeSet::new();
-                            let mut inner = Vec::new();
-                            for extra in &req.extras {
-                                self.extra_requirements(
-                                    extras,
-                                    extra.as_ref(),
-                                    own,
-                                    &mut seen,
-                                    &mut inner,
-                                )?;
-                            }
-                            out.extend(
-                                inner
-                                    .into_iter()
-                                    .map(|(_, k, r)| (GroupRef::Group(top.clone()), k, r)),
-                            );
-                        }
-                        continue;
-                    }
-                    out.push((GroupRef::Group(top.clone()), key.clone(), req));
-                }
-                toml::Value::Table(t) => {
-                    let include = t.get("include-group").and_then(|v| v.as_str());
-                    match include {
-                        Some(inc) if t.len() == 1 => {
-                            self.group_requirements(groups, extras, inc, own, stack, out)?;
-                        }
-                        _ => {
-                            return Err(self.err(
-                                item_key,
-                                "a table entry must be {include-group = \"name\"}".to_string(),
-                            ));
-                        }
-                    }
-                }
-                _ => {
-                    return Err(self.err(
-                        item_key,
-                        "expected a requirement string or {include-group = \"name\"}".to_string(),
-                    ));
-                }
-            }
-        }
-        stack.pop();
-        Ok(())
-    }
-
-    fn parse_requirement(&self, key: &str, text: &str) -> Result<Requirement, DriftError> {
-        Requirement::from_str(text).map_err(|e| {
-            self.err(
-                key.to_string(),
-                format!("invalid requirement {text:?}: {}", e.message),
-            )
-        })
-    }
 }
 
 /// `rustc` and `cargo` from `rust-toolchain.toml` (`[toolchain] channel`)
@@ -607,87 +333,96 @@ pub fn from_rust_toolchain(root: &Path) -> Result<Vec<DeclaredTool>, DriftError>
         .collect())
 }
 
-/// All tools of the project: `[drift.tools]` (or the pyproject dev tools
-/// when it is empty), then the Rust toolchain unless already declared.
-/// Groups from `pyproject.toml` are attached to configured tools too, so a
-/// uv project can remediate with `uv sync`.
-pub fn collect(root: &Path, configured: &[DeclaredTool]) -> Result<Declared, DriftError> {
-    let pyproject = from_pyproject(root)?;
-    let mut tools: Vec<DeclaredTool> = if configured.is_empty() {
-        pyproject.clone().unwrap_or_default()
-    } else {
-        let mut tools = configured.to_vec();
-        for tool in &mut tools {
-            if let Some(p) = pyproject.iter().flatten().find(|p| p.name == tool.name) {
-                tool.groups = p.groups.clone();
-            }
-        }
-        tools
-    };
-    for rust in from_rust_toolchain(root)? {
-        if !tools.iter().any(|t| t.name == rust.name) {
-            tools.push(rust);
-        }
+/// Read every source of the project: `[drift.tools]` (with the groups
+/// `pyproject.toml` lists them in, so a uv project can remediate with
+/// `uv sync`), the candidates of `pyproject.toml` and the requirements
+/// files, and the Rust toolchain unless `[drift.tools]` declares it.
+pub fn collect(root: &Path, sources: Sources<'_>) -> Result<Declared, DriftError> {
+    let dev = pyproject::read(root, sources.selection)?.unwrap_or_default();
+    let mut candidates = dev.candidates;
+    candidates.extend(requirements::read(
+        root,
+        sources.requirements,
+        &sources.selection.config_file,
+    )?);
+    let mut configured = sources.configured.to_vec();
+    for tool in &mut configured {
+        tool.groups = candidates
+            .iter()
+            .filter(|c| c.requirement.name.as_ref() == tool.name)
+            .filter_map(|c| c.group.clone())
+            .collect();
     }
-    Ok(Declared { tools })
+    let rust = from_rust_toolchain(root)?
+        .into_iter()
+        .filter(|r| !configured.iter().any(|t| t.name == r.name))
+        .collect();
+    Ok(Declared {
+        configured,
+        candidates,
+        rust,
+        not_counted: dev.not_counted,
+    })
+}
+
+/// One tool per package among the candidates whose marker holds (the
+/// first declaration wins; every group that lists it is kept), and the
+/// packages whose every declaration was left out by its marker.
+fn from_candidates(
+    candidates: Vec<Candidate>,
+    markers: Option<&MarkerEnvironment>,
+) -> (Vec<DeclaredTool>, Vec<Skipped>) {
+    let mut tools: Vec<DeclaredTool> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    for c in candidates {
+        let name = c.requirement.name.to_string();
+        if !c
+            .requirement
+            .marker
+            .evaluate_optional_environment(markers, &[])
+        {
+            if !skipped.iter().any(|s| s.name == name) {
+                skipped.push(Skipped {
+                    name,
+                    declared_in: c.origin.describe(),
+                    reason: "marker",
+                    detail: c.requirement.marker.try_to_string().unwrap_or_default(),
+                });
+            }
+            continue;
+        }
+        if let Some(existing) = tools.iter_mut().find(|t| t.name == name) {
+            existing.groups.extend(c.group);
+            continue;
+        }
+        let (expectation, declared) = match &c.requirement.version_or_url {
+            Some(VersionOrUrl::VersionSpecifier(specs)) => {
+                let e = from_specifiers(specs.clone());
+                let d = e.display();
+                (e, d)
+            }
+            Some(VersionOrUrl::Url(url)) => (Expectation::Any, url.to_string()),
+            None => (Expectation::Any, "*".to_string()),
+        };
+        tools.push(DeclaredTool {
+            name,
+            expectation,
+            declared,
+            origin: c.origin,
+            kind: ToolKind::Python,
+            command: None,
+            pattern: None,
+            install: None,
+            groups: c.group.into_iter().collect(),
+        });
+    }
+    skipped.retain(|s| !tools.iter().any(|t| t.name == s.name));
+    (tools, skipped)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pins_ranges_and_any() {
-        assert!(matches!(
-            parse_expectation("0.14.0"),
-            Ok(Expectation::Pin(_))
-        ));
-        assert!(matches!(
-            parse_expectation("==0.14.0"),
-            Ok(Expectation::Pin(_))
-        ));
-        assert!(matches!(
-            parse_expectation(">=1.18,<2"),
-            Ok(Expectation::Range(_))
-        ));
-        assert!(matches!(
-            parse_expectation("==1.*"),
-            Ok(Expectation::Range(_))
-        ));
-        assert!(matches!(
-            parse_expectation("~=1.18"),
-            Ok(Expectation::Range(_))
-        ));
-        assert_eq!(parse_expectation("*"), Ok(Expectation::Any));
-        assert!(parse_expectation(">=banana").is_err());
-        assert!(parse_expectation("").is_err());
-        assert!(parse_expectation("~=1").is_err());
-    }
-
-    #[test]
-    fn rust_channels() {
-        assert_eq!(
-            parse_rust_channel("stable"),
-            Ok(Expectation::Channel(RustChannel::Stable))
-        );
-        assert_eq!(
-            parse_rust_channel("nightly-2026-01-01"),
-            Ok(Expectation::Channel(RustChannel::Nightly))
-        );
-        assert!(matches!(
-            parse_rust_channel("1.95.0"),
-            Ok(Expectation::Pin(_))
-        ));
-        assert!(matches!(
-            parse_rust_channel("1.95"),
-            Ok(Expectation::Pin(_))
-        ));
-        assert!(matches!(
-            parse_rust_channel("1.95.0-x86_64-unknown-linux-gnu"),
-            Ok(Expectation::Pin(_))
-        ));
-        assert!(parse_rust_channel("my-toolchain").is_err());
-    }
 
     fn tool(name: &str, version: &str) -> DeclaredTool {
         DeclaredTool {
@@ -713,30 +448,83 @@ mod tests {
         assert_eq!(tool("x", "2").requirement(), "x==2.*");
     }
 
-    #[test]
-    fn pyproject_groups_extras_and_includes() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("pyproject.toml"),
-            r#"
+    #[derive(Debug)]
+    struct Both {
+        tools: Vec<DeclaredTool>,
+        skipped: Vec<Skipped>,
+        not_counted: Vec<String>,
+    }
+
+    fn declared(
+        root: &Path,
+        selection: &Selection,
+        markers: Option<&MarkerEnvironment>,
+    ) -> Result<Both, DriftError> {
+        let d = collect(
+            root,
+            Sources {
+                configured: &[],
+                selection,
+                requirements: &[],
+            },
+        )?;
+        let not_counted = d.not_counted.clone();
+        let r = d.resolve(markers);
+        Ok(Both {
+            tools: r.tools,
+            skipped: r.skipped,
+            not_counted,
+        })
+    }
+
+    fn markers(python: &str) -> MarkerEnvironment {
+        MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+            implementation_name: "cpython",
+            implementation_version: python,
+            os_name: "posix",
+            platform_machine: "x86_64",
+            platform_python_implementation: "CPython",
+            platform_release: "",
+            platform_system: "Linux",
+            platform_version: "",
+            python_full_version: python,
+            python_version: &python[..python.rfind('.').unwrap()],
+            sys_platform: "linux",
+        })
+        .unwrap()
+    }
+
+    const PYPROJECT: &str = r#"
 [project]
 name = "My_Proj"
 [project.optional-dependencies]
 dev = ["Ruff>=0.14.0", "my-proj[qa]"]
 qa = ["pip_audit==2.9.0"]
+docs = ["sphinx>=7"]
+socks = ["PySocks"]
 [dependency-groups]
 lint = ["mypy>=1.18,<2 ; python_version >= '3.9'", {include-group = "typing"}]
-typing = ["types-requests"]
-"#,
-        )
-        .unwrap();
-        let tools = from_pyproject(dir.path()).unwrap().unwrap();
-        let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["ruff", "pip-audit", "mypy", "types-requests"]);
-        let audit = &tools[1];
+typing = ["types-requests", "old-tool ; python_version < '3.8'"]
+bench = ["pytest-benchmark"]
+"#;
+
+    #[test]
+    fn pyproject_groups_extras_and_includes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), PYPROJECT).unwrap();
+        let d = declared(dir.path(), &Selection::default(), None).unwrap();
+        let names: Vec<&str> = d.tools.iter().map(|t| t.name.as_str()).collect();
+        // Unknown environment: every marker holds. docs, socks and bench
+        // are not dev names.
+        assert_eq!(
+            names,
+            ["ruff", "pip-audit", "mypy", "types-requests", "old-tool"]
+        );
+        assert_eq!(d.not_counted, ["extra docs", "extra socks", "group bench"]);
+        let audit = &d.tools[1];
         assert!(matches!(audit.expectation, Expectation::Pin(_)));
         assert_eq!(audit.groups, BTreeSet::from([GroupRef::Extra("qa".into())]));
-        let types = &tools[3];
+        let types = &d.tools[3];
         assert_eq!(
             types.groups,
             BTreeSet::from([
@@ -745,6 +533,89 @@ typing = ["types-requests"]
             ])
         );
         assert_eq!(types.expectation, Expectation::Any);
+        assert!(d.tools.iter().all(DeclaredTool::needs_command));
+    }
+
+    #[test]
+    fn markers_are_evaluated_against_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), PYPROJECT).unwrap();
+        let py37 = markers("3.7.17");
+        let d = declared(dir.path(), &Selection::default(), Some(&py37)).unwrap();
+        let names: Vec<&str> = d.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["ruff", "pip-audit", "types-requests", "old-tool"]);
+        assert_eq!(d.skipped.len(), 1);
+        assert_eq!(d.skipped[0].name, "mypy");
+        assert_eq!(d.skipped[0].reason, "marker");
+        assert!(
+            d.skipped[0].detail.contains("python_full_version >= '3.9'")
+                || d.skipped[0].detail.contains("python_version"),
+            "{:?}",
+            d.skipped
+        );
+        let py312 = markers("3.12.1");
+        let d = declared(dir.path(), &Selection::default(), Some(&py312)).unwrap();
+        let names: Vec<&str> = d.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["ruff", "pip-audit", "mypy", "types-requests"]);
+        assert_eq!(d.skipped[0].name, "old-tool");
+    }
+
+    #[test]
+    fn the_user_chooses_groups_and_extras() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), PYPROJECT).unwrap();
+        let sel = |groups: Option<&[&str]>, extras: Option<&[&str]>| {
+            let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            Selection {
+                groups: pyproject::Choice::from_config(groups.map(v).as_deref()),
+                extras: pyproject::Choice::from_config(extras.map(v).as_deref()),
+                config_file: PathBuf::from("hephaestus.toml"),
+            }
+        };
+        let names = |s: &Selection| {
+            declared(dir.path(), s, None)
+                .unwrap()
+                .tools
+                .into_iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&sel(Some(&["bench"]), Some(&[]))),
+            ["pytest-benchmark"]
+        );
+        assert_eq!(
+            names(&sel(Some(&[]), Some(&["*"]))),
+            ["ruff", "pip-audit", "sphinx", "pysocks"]
+        );
+        let err = declared(dir.path(), &sel(Some(&["lnt"]), None), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hephaestus.toml: key `drift.groups`"), "{err}");
+        assert!(
+            err.contains("no dependency group \"lnt\" (it has: bench, lint, typing)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn uv_legacy_dev_dependencies_are_the_dev_group() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.uv]\ndev-dependencies = [\"ruff==0.14.0\"]\n",
+        )
+        .unwrap();
+        let d = declared(dir.path(), &Selection::default(), None).unwrap();
+        assert_eq!(d.tools[0].name, "ruff");
+        assert_eq!(
+            d.tools[0].groups,
+            BTreeSet::from([GroupRef::Group("dev".into())])
+        );
+        assert_eq!(
+            d.tools[0].origin.describe(),
+            "pyproject.toml tool.uv.dev-dependencies"
+        );
     }
 
     #[test]
@@ -755,15 +626,19 @@ typing = ["types-requests"]
             "[dependency-groups]\nlint = [\"ruff>=>1\"]\n",
         )
         .unwrap();
-        let err = from_pyproject(dir.path()).unwrap_err().to_string();
+        let err = declared(dir.path(), &Selection::default(), None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dependency-groups.lint[0]"), "{err}");
         assert!(err.contains("pyproject.toml"), "{err}");
         std::fs::write(
             dir.path().join("pyproject.toml"),
-            "[dependency-groups]\na = [{include-group = \"b\"}]\nb = [{include-group = \"a\"}]\n",
+            "[dependency-groups]\ndev = [{include-group = \"b\"}]\nb = [{include-group = \"dev\"}]\n",
         )
         .unwrap();
-        let err = from_pyproject(dir.path()).unwrap_err().to_string();
+        let err = declared(dir.path(), &Selection::default(), None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("includes itself"), "{err}");
     }
 }

@@ -1,30 +1,40 @@
 //! Drift: installed tool versions against the declared ones.
 //!
-//! [`check`] reads what the project declares ([`declared`]), asks every
-//! tool its version in parallel with a timeout ([`probe`]), judges each
-//! ([`status`]), and plans the commands that would fix what is off
-//! ([`remediate`]); [`report`] renders the result. The command
-//! (`hephaestus drift`) and `guard-rails --drift` share this entry point,
-//! so both report the same thing.
+//! [`check`] reads what the project declares ([`declared`], with
+//! [`pyproject`] and [`requirements`]), finds the project's Python
+//! environment once and reads installed versions from its metadata
+//! ([`installed`]), asks the remaining tools their version in parallel
+//! with a timeout ([`probe`]), judges each ([`status`]), and plans the
+//! commands that would fix what is off ([`remediate`]); [`report`] renders
+//! the result. The command (`hephaestus drift`) and `guard-rails --drift`
+//! share this entry point, so both report the same thing.
 
 pub mod declared;
+pub mod installed;
 pub mod probe;
+pub mod pyproject;
 pub mod remediate;
 pub mod report;
+pub mod requirements;
 pub mod status;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use declared::{DeclaredTool, Expectation};
+pub use declared::{DeclaredTool, Expectation, Skipped};
 pub use remediate::{Ran, Remedy};
-pub use report::{DriftReport, FixRun, ToolRow, render_remediation, render_table, render_text};
+pub use report::{
+    DriftReport, EnvReport, FixRun, ToolRow, render_remediation, render_table, render_text,
+};
 pub use status::Status;
 
 use crate::config::{Loaded, Source};
 use crate::error::Classify;
 use crate::exit::ExitStatus;
+use crate::pyenv::EnvHints;
+use installed::Lookup;
 use probe::Outcome;
+use pyproject::{Choice, Selection};
 
 /// How long one probe may run unless configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,23 +48,58 @@ pub struct DriftSettings {
     pub configured: Vec<DeclaredTool>,
     /// The timeout of one version probe.
     pub timeout: Duration,
+    /// Which groups and extras of `pyproject.toml` count.
+    pub selection: Selection,
+    /// `[drift] requirements`: requirements files whose packages count.
+    pub requirements: Vec<String>,
+    /// `VIRTUAL_ENV` and `UV_PROJECT_ENVIRONMENT`, read once.
+    pub env_hints: EnvHints,
+    /// Where `[drift]` keys go, for hints: `[drift] in hephaestus.toml`.
+    pub config_table: String,
 }
 
 impl DriftSettings {
-    /// Settings from the loaded configuration; `timeout` (from the command
-    /// line) wins over `[drift] timeout`.
+    /// Settings from the loaded configuration and the process
+    /// environment; `timeout` (from the command line) wins over `[drift]
+    /// timeout`.
     pub fn new(loaded: &Loaded, timeout: Option<Duration>) -> Result<Self, DriftError> {
-        let file = match &loaded.source {
-            Source::File { path } | Source::Pyproject { path } => path.clone(),
-            Source::Defaults => loaded.root.join(crate::config::CONFIG_FILE),
+        let (file, config_table) = match &loaded.source {
+            Source::Pyproject { path } => (
+                path.clone(),
+                "[tool.hephaestus.drift] in pyproject.toml".to_string(),
+            ),
+            Source::File { path } => (
+                path.clone(),
+                format!(
+                    "[drift] in {}",
+                    path.file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                ),
+            ),
+            Source::Defaults => (
+                loaded.root.join(crate::config::CONFIG_FILE),
+                format!("[drift] in {}", crate::config::CONFIG_FILE),
+            ),
         };
         let drift = &loaded.config.drift;
+        let names = |list: &Option<Vec<crate::config::model::PackageListName>>| {
+            list.as_ref()
+                .map(|l| l.iter().map(|n| n.0.clone()).collect::<Vec<_>>())
+        };
         Ok(DriftSettings {
             root: loaded.root.clone(),
             configured: declared::from_config(&drift.tools, &file)?,
             timeout: timeout
                 .or(drift.timeout.map(|s| s.0))
                 .unwrap_or(DEFAULT_TIMEOUT),
+            selection: Selection {
+                groups: Choice::from_config(names(&drift.groups).as_deref()),
+                extras: Choice::from_config(names(&drift.extras).as_deref()),
+                config_file: file,
+            },
+            requirements: drift.requirements.clone(),
+            env_hints: EnvHints::from_process(),
+            config_table,
         })
     }
 }
@@ -93,22 +138,119 @@ impl Classify for DriftError {
 /// Check every declared tool: the library entry point behind
 /// `hephaestus drift` and `guard-rails --drift`.
 pub fn check(settings: &DriftSettings) -> Result<DriftReport, DriftError> {
-    let declared = declared::collect(&settings.root, &settings.configured)?;
-    let probes = probe::probe_all(&settings.root, &declared.tools, settings.timeout);
+    let root = &settings.root;
+    let declared = declared::collect(
+        root,
+        declared::Sources {
+            configured: &settings.configured,
+            selection: &settings.selection,
+            requirements: &settings.requirements,
+        },
+    )?;
+    let not_counted = declared.not_counted.clone();
+    let environment = if declared.needs_python_env() {
+        installed::locate(root, &settings.env_hints, settings.timeout)
+    } else {
+        None
+    };
+    let markers = environment.as_ref().and_then(|e| e.env.markers());
+    let resolved = declared.resolve(markers.as_ref());
+    let mut skipped = resolved.skipped;
+
+    // Metadata first (no process); what it cannot answer is probed.
+    let mut answers: Vec<(&DeclaredTool, Option<probe::Probe>)> = Vec::new();
+    for tool in &resolved.tools {
+        match installed::lookup(tool, environment.as_ref(), root) {
+            Lookup::Read(p) => answers.push((tool, Some(p))),
+            Lookup::Library(s) => skipped.push(s),
+            Lookup::Probe => answers.push((tool, None)),
+        }
+    }
+    let to_probe: Vec<&DeclaredTool> = answers
+        .iter()
+        .filter(|(_, a)| a.is_none())
+        .map(|(t, _)| *t)
+        .collect();
+    let probe_settings = probe::ProbeSettings {
+        root,
+        timeout: settings.timeout,
+        env: environment.as_ref().map(|e| &e.env),
+    };
+    let mut probes = probe::probe_all(&probe_settings, &to_probe).into_iter();
+
     let mut rows = Vec::new();
     let mut needs_fix = Vec::new();
-    for (tool, probe) in declared.tools.iter().zip(probes) {
+    for (tool, answer) in answers {
+        let Some(probe) = answer.or_else(|| probes.next()) else {
+            continue;
+        };
         let row = judge(tool, probe);
         if matches!(row.status, Status::Drift | Status::Missing) {
             needs_fix.push(tool);
         }
         rows.push(row);
     }
-    Ok(DriftReport {
-        root: settings.root.clone(),
+    let python = environment.as_ref().and_then(|e| e.env.interpreter.clone());
+    let mut report = DriftReport {
+        root: root.clone(),
+        environment: environment.as_ref().map(|e| EnvReport::new(&e.env, root)),
         tools: rows,
-        remediation: remediate::plan(&settings.root, &needs_fix),
-    })
+        remediation: remediate::plan(root, &needs_fix, python.as_deref()),
+        skipped,
+        hints: Vec::new(),
+    };
+    report.hints = hints(settings, &report, &not_counted);
+    Ok(report)
+}
+
+/// When nothing is checked, say why and where versions seem to be.
+fn hints(settings: &DriftSettings, report: &DriftReport, not_counted: &[String]) -> Vec<String> {
+    if !report.tools.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let libraries: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason == "library")
+        .map(|s| s.name.as_str())
+        .collect();
+    if !libraries.is_empty() {
+        out.push(format!(
+            "{} installed but install{} no command, so {} not counted as {}; name a package in [drift.tools] to check it anyway",
+            libraries.join(", "),
+            if libraries.len() == 1 { "s" } else { "" },
+            if libraries.len() == 1 { "it is" } else { "they are" },
+            if libraries.len() == 1 { "a tool" } else { "tools" },
+        ));
+    }
+    if !not_counted.is_empty() {
+        out.push(format!(
+            "pyproject.toml has {} that do not count by default (only groups and extras named like dev, lint, test, typing do): choose them with `groups = [...]` / `extras = [...]` in {}",
+            not_counted.join(", "),
+            settings.config_table
+        ));
+    }
+    if settings.requirements.is_empty() {
+        let files = requirements::detect(&settings.root);
+        // Suggest the file that looks most like the tools' (dev, lint,
+        // test, typing), else the first.
+        let suggested = files
+            .iter()
+            .find(|f| {
+                let f = f.to_ascii_lowercase();
+                ["dev", "lint", "test", "typ"].iter().any(|w| f.contains(w))
+            })
+            .or(files.first());
+        if let Some(first) = suggested {
+            out.push(format!(
+                "tool versions seem to live in {}, which drift reads only when listed: add `requirements = [\"{first}\"]` to {}, or declare the tools in [drift.tools]",
+                files.join(", "),
+                settings.config_table
+            ));
+        }
+    }
+    out
 }
 
 /// Run the remediation of `report` (as argv, never a shell), then check

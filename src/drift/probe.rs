@@ -1,6 +1,8 @@
 //! Asking a tool its version: run `<tool> --version` (resolved like a
 //! guard-rails tool), with a timeout, and find the version in whatever it
-//! printed.
+//! printed. Only for what the environment's metadata cannot answer
+//! ([`super::installed`]): Rust tools, tools with their own `command` or
+//! `pattern`, and Python tools not installed in the project's environment.
 //!
 //! A probe never hangs the check: the child runs in its own process group
 //! and the whole group is killed when the timeout fires (a wrapper script
@@ -24,6 +26,7 @@ use pep440_rs::Version;
 use regex::Regex;
 
 use super::declared::{DeclaredTool, ToolKind};
+use crate::pyenv::PythonEnv;
 use crate::tools::{self, Via};
 
 /// The most output kept from one stream.
@@ -41,17 +44,6 @@ static VERSION: LazyLock<Regex> = LazyLock::new(|| {
 /// The numeric core of a version (`1.97.0` of `1.97.0-nightly`).
 static CORE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)+").expect("static regex"));
-
-/// Compile a user's `pattern`: a regex with at least one capture group.
-pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
-    let re = Regex::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
-    if re.captures_len() < 2 {
-        return Err(format!(
-            "the pattern `{pattern}` needs a capture group around the version, like `version (\\S+)`"
-        ));
-    }
-    Ok(re)
-}
 
 /// A version found in a probe's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,10 +132,24 @@ pub struct Probe {
     pub command: Vec<String>,
 }
 
+/// Where and how long probes run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeSettings<'a> {
+    /// The project root: probes run here.
+    pub root: &'a Path,
+    /// The time limit of one probe.
+    pub timeout: Duration,
+    /// The project's Python environment, when one was found. A Python
+    /// tool probed although an environment exists is not installed in it,
+    /// so it is looked for outside (the `.venv/bin` and `PATH`, never
+    /// `uv run`, which would only look in the same environment).
+    pub env: Option<&'a PythonEnv>,
+}
+
 /// Run the probes of all tools in parallel: a few workers per core (the
 /// probes mostly wait on their child), each taking the next tool, results
 /// in the tools' order.
-pub fn probe_all(root: &Path, tools: &[DeclaredTool], timeout: Duration) -> Vec<Probe> {
+pub fn probe_all(settings: &ProbeSettings<'_>, tools: &[&DeclaredTool]) -> Vec<Probe> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -157,7 +163,7 @@ pub fn probe_all(root: &Path, tools: &[DeclaredTool], timeout: Duration) -> Vec<
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(tool) = tools.get(i) else { break };
-                    let p = probe(root, tool, timeout);
+                    let p = probe(settings, tool);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(p);
                     }
@@ -182,9 +188,9 @@ pub fn probe_all(root: &Path, tools: &[DeclaredTool], timeout: Duration) -> Vec<
         .collect()
 }
 
-/// Probe one tool: its command, then (for a Python distribution with no
-/// such command) the package metadata.
-pub fn probe(root: &Path, tool: &DeclaredTool, timeout: Duration) -> Probe {
+/// Probe one tool: run its command.
+pub fn probe(settings: &ProbeSettings<'_>, tool: &DeclaredTool) -> Probe {
+    let root = settings.root;
     let argv: Vec<String> = match &tool.command {
         Some(cmd) => cmd.clone(),
         None => vec![tool.name.clone(), "--version".to_string()],
@@ -200,10 +206,30 @@ pub fn probe(root: &Path, tool: &DeclaredTool, timeout: Duration) -> Probe {
             command: Vec::new(),
         };
     };
-    let resolved = match tool.kind {
-        ToolKind::Python => tools::resolve(root, program),
-        ToolKind::Rust => tools::resolve_on_path(program),
+    let default_python = tool.kind == ToolKind::Python && tool.command.is_none();
+    let resolved = match (&tool.kind, settings.env) {
+        (ToolKind::Rust, _) => tools::resolve_on_path(program),
+        (ToolKind::Python, Some(_)) if default_python => outside_env(root, program),
+        (ToolKind::Python, _) => tools::resolve(root, program),
     };
+    if default_python && !resolved.is_found() {
+        return Probe {
+            outcome: Outcome::NotFound {
+                detail: match settings.env {
+                    Some(env) => format!(
+                        "{}: not installed in {}, and no `{program}` command on PATH",
+                        tool.name,
+                        env.describe(root)
+                    ),
+                    None => format!(
+                        "{}: no `{program}` command in .venv/bin or on PATH, and no Python environment to read (.venv, VIRTUAL_ENV, python3 on PATH)",
+                        tool.name
+                    ),
+                },
+            },
+            command: vec![program.clone(), "--version".to_string()],
+        };
+    }
     let via_uv = matches!(resolved.via, Via::Uv { .. });
     let mut full = resolved.argv_with_uv_flags(&["--no-sync"]);
     full.extend(args.iter().map(OsString::from));
@@ -214,61 +240,23 @@ pub fn probe(root: &Path, tool: &DeclaredTool, timeout: Duration) -> Probe {
         // a missing rust-toolchain.toml channel on first use).
         cmd.env("RUSTUP_AUTO_INSTALL", "0");
     }
-    let outcome = interpret(run(cmd, timeout), tool, via_uv, timeout);
-    if matches!(outcome, Outcome::NotFound { .. })
-        && tool.kind == ToolKind::Python
-        && tool.command.is_none()
-        && let Some(probe) = probe_metadata(root, &tool.name, timeout)
-    {
-        return probe;
-    }
     Probe {
-        outcome,
+        outcome: interpret(run(cmd, settings.timeout), tool, via_uv, settings.timeout),
         command: shown,
     }
 }
 
-/// `python -c "importlib.metadata.version(name)"` with the project's
-/// Python, for distributions that have no command of their name
-/// (`types-requests`, `pytest-cov`). `None` when that says nothing useful
-/// (no Python, or the package is not installed either).
-fn probe_metadata(root: &Path, name: &str, timeout: Duration) -> Option<Probe> {
-    const SCRIPT: &str = "import sys\nfrom importlib.metadata import version, PackageNotFoundError\ntry:\n    print(version(sys.argv[1]))\nexcept PackageNotFoundError:\n    sys.exit(3)\n";
-    let python = python_for(root)?;
-    let via_uv = matches!(python.via, Via::Uv { .. });
-    let mut full = python.argv_with_uv_flags(&["--no-sync"]);
-    full.extend(["-c".into(), SCRIPT.into(), name.into()]);
-    let shown = {
-        let mut s = display_argv(&full, root);
-        if let Some(pos) = s.iter().position(|a| a == "-c") {
-            s[pos + 1] = "<importlib.metadata.version>".to_string();
-        }
-        s
+/// `<root>/.venv/bin/<program>`, else `<program>` on `PATH`: where a
+/// Python tool missing from the project's environment may still be.
+fn outside_env(root: &Path, program: &str) -> tools::Resolved {
+    let via = match tools::venv_program(root, program) {
+        Some(path) => Via::Venv { path },
+        None => tools::resolve_on_path(program).via,
     };
-    let raw = run(tools::command_from(&full, root), timeout).ok()?;
-    if via_uv && raw.exit_code != Some(0) && raw.stdout.trim().is_empty() {
-        return None;
+    tools::Resolved {
+        program: program.to_string(),
+        via,
     }
-    let found = find_version(&raw.stdout, None)?;
-    Some(Probe {
-        outcome: Outcome::Found {
-            found,
-            exit_code: raw.exit_code,
-            source: "metadata",
-        },
-        command: shown,
-    })
-}
-
-/// The Python that owns the project's tools: `uv run python`, the venv's,
-/// or `python`/`python3` on PATH.
-pub fn python_for(root: &Path) -> Option<tools::Resolved> {
-    let r = tools::resolve(root, "python");
-    if r.is_found() {
-        return Some(r);
-    }
-    let r = tools::resolve(root, "python3");
-    r.is_found().then_some(r)
 }
 
 /// Show an argv with paths inside the project made relative to it.
@@ -486,10 +474,8 @@ mod tests {
 
     #[test]
     fn custom_pattern_uses_its_group() {
-        let re = compile_pattern(r"version: (\S+)").unwrap();
+        let re = crate::versions::compile_pattern(r"version: (\S+)").unwrap();
         let f = find_version("x 9.9.9\nversion: 1.2.3\n", Some(&re)).unwrap();
         assert_eq!(f.version.to_string(), "1.2.3");
-        assert!(compile_pattern("no group").is_err());
-        assert!(compile_pattern("(unclosed").is_err());
     }
 }

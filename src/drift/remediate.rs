@@ -9,7 +9,8 @@
 //!   packages of groups the user synced before), and one
 //!   `uv pip install --upgrade REQ...` for tools no group lists;
 //! - otherwise `<python> -m pip install --upgrade REQ` per tool, with the
-//!   project's Python (`.venv/bin/python`, else `python`/`python3`);
+//!   project environment's Python (`.venv/bin/python`, the active venv's,
+//!   the interpreter on `PATH`), else `python`/`python3`;
 //! - Rust toolchains: `rustup toolchain install X` for a version or dated
 //!   channel, `rustup update stable|beta|nightly` for a moving channel;
 //! - a tool's own `install = [...]` wins over all of these.
@@ -56,9 +57,11 @@ impl Remedy {
     }
 }
 
-/// Plan the commands for the tools that need fixing.
-pub fn plan(root: &Path, needs_fix: &[&DeclaredTool]) -> Vec<Remedy> {
+/// Plan the commands for the tools that need fixing; `python` is the
+/// project environment's interpreter, when one was found.
+pub fn plan(root: &Path, needs_fix: &[&DeclaredTool], python: Option<&Path>) -> Vec<Remedy> {
     let mut out: Vec<Remedy> = Vec::new();
+    let interpreter = python;
     let mut python: Vec<&DeclaredTool> = Vec::new();
     for tool in needs_fix {
         if let Some(install) = &tool.install {
@@ -78,7 +81,7 @@ pub fn plan(root: &Path, needs_fix: &[&DeclaredTool]) -> Vec<Remedy> {
     }
     let mut remedies = match tools::uv_for(root) {
         Some(uv) => uv_plan(&uv, &python),
-        None => pip_plan(root, &python),
+        None => pip_plan(root, &python, interpreter),
     };
     remedies.append(&mut out);
     remedies
@@ -155,14 +158,28 @@ fn uv_plan(uv: &Path, python: &[&DeclaredTool]) -> Vec<Remedy> {
     out
 }
 
-fn pip_plan(root: &Path, python: &[&DeclaredTool]) -> Vec<Remedy> {
-    let (shown, program) = match tools::venv_program(root, "python") {
-        Some(path) => (
-            path.strip_prefix(root)
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| path.to_string_lossy().into_owned()),
-            path,
-        ),
+fn pip_plan(root: &Path, python: &[&DeclaredTool], interpreter: Option<&Path>) -> Vec<Remedy> {
+    let shown_path = |path: &Path| {
+        path.strip_prefix(root)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| path.to_string_lossy().into_owned())
+    };
+    let (shown, program) = match interpreter
+        .map(Path::to_path_buf)
+        .or_else(|| tools::venv_program(root, "python"))
+    {
+        // The interpreter found on PATH is shown by its name.
+        Some(path)
+            if !path.starts_with(root)
+                && which::which(path.file_name().unwrap_or_default()).is_ok_and(|p| p == path) =>
+        {
+            (
+                path.file_name()
+                    .map_or_else(|| shown_path(&path), |n| n.to_string_lossy().into_owned()),
+                path,
+            )
+        }
+        Some(path) => (shown_path(&path), path),
         None if which::which("python").is_err() && which::which("python3").is_ok() => {
             ("python3".to_string(), PathBuf::from("python3"))
         }
@@ -306,7 +323,7 @@ mod tests {
     fn pip_requirements_are_quoted_for_display_only() {
         let dir = tempfile::tempdir().unwrap();
         let t = tool("ruff", ">=0.14.0", ToolKind::Python, &[]);
-        let plan = pip_plan(dir.path(), &[&t]);
+        let plan = pip_plan(dir.path(), &[&t], None);
         assert_eq!(
             plan[0].argv[1..],
             ["-m", "pip", "install", "--upgrade", "ruff>=0.14.0"]

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use comfy_table::{ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
+use super::declared::Skipped;
 use super::remediate::{Ran, Remedy};
 use super::status::Status;
 use crate::color::{Tone, paint};
 use crate::exit::ExitStatus;
+use crate::pyenv::{EnvKind, PythonEnv};
 
 /// The JSON schema version; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -43,13 +45,44 @@ pub struct ToolRow {
     pub actual_label: String,
 }
 
+/// The Python environment versions were read from.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvReport {
+    /// Its directory (relative to the root when inside it).
+    pub path: String,
+    /// `uv-project`, `venv`, `active` or `interpreter`.
+    pub kind: EnvKind,
+    /// Its Python version, when known.
+    pub python: Option<String>,
+    /// For messages: `.venv (venv, CPython 3.12.1)`.
+    #[serde(skip)]
+    pub description: String,
+}
+
+impl EnvReport {
+    pub fn new(env: &PythonEnv, root: &std::path::Path) -> Self {
+        EnvReport {
+            path: crate::pyenv::shown_path(&env.prefix, root),
+            kind: env.kind,
+            python: env.python.as_ref().map(|p| p.version.to_string()),
+            description: env.describe(root),
+        }
+    }
+}
+
 /// The result of one drift check.
 #[derive(Debug, Clone, Serialize)]
 pub struct DriftReport {
     pub root: PathBuf,
+    /// The Python environment read, if one was needed and found.
+    pub environment: Option<EnvReport>,
     pub tools: Vec<ToolRow>,
     /// Commands that would fix the Drift and Missing rows.
     pub remediation: Vec<Remedy>,
+    /// Declared packages that are not rows (markers, libraries).
+    pub skipped: Vec<Skipped>,
+    /// Hints for when nothing is checked.
+    pub hints: Vec<String>,
 }
 
 /// Rows per status.
@@ -89,15 +122,20 @@ impl DriftReport {
         }
     }
 
-    /// A one-line summary for stderr.
+    /// A one-line summary for stderr, naming the environment read.
     pub fn summary(&self) -> String {
+        let env = self
+            .environment
+            .as_ref()
+            .map(|e| format!(" in {}", e.description))
+            .unwrap_or_default();
         let c = self.counts();
         let total = self.tools.len();
         if total == 0 {
-            return "no tools declared ([drift.tools], pyproject.toml dev dependencies, rust-toolchain.toml)".to_string();
+            return "no tools declared ([drift.tools], pyproject.toml dev groups and extras, rust-toolchain.toml)".to_string();
         }
         if self.ok() {
-            return format!("all {total} tools match");
+            return format!("all {total} tools match{env}");
         }
         let mut parts = Vec::new();
         for (n, what) in [
@@ -110,7 +148,7 @@ impl DriftReport {
             }
         }
         format!(
-            "{} of {total} tools need attention ({})",
+            "{} of {total} tools need attention ({}){env}",
             total - c.ok,
             parts.join(", ")
         )
@@ -235,6 +273,7 @@ pub fn to_json(report: &DriftReport, fix: Option<&FixRun>) -> serde_json::Value 
         "schema_version": SCHEMA_VERSION,
         "ok": report.ok(),
         "root": report.root,
+        "environment": report.environment,
         "counts": report.counts(),
         "tools": report.tools,
         "remediation": report.remediation.iter().map(|r| serde_json::json!({
@@ -242,6 +281,8 @@ pub fn to_json(report: &DriftReport, fix: Option<&FixRun>) -> serde_json::Value 
             "display": r.display(),
             "tools": r.tools,
         })).collect::<Vec<_>>(),
+        "skipped": report.skipped,
+        "hints": report.hints,
         "fix": fix,
     })
 }

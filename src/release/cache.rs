@@ -1,8 +1,9 @@
 //! A content-addressed download cache:
 //! `$XDG_CACHE_HOME/hephaestus/release/sha256/<digest>` (or
-//! `~/.cache/...`). Downloads land in `tmp/` beside it and are renamed into
-//! place only after every check passed, so the cache never holds an
-//! unverified file under a digest name. A hit is re-hashed before use (a
+//! `~/.cache/...`). Downloads land in `tmp/` beside it (locked scratch
+//! files, see [`super::scratch`]) and are renamed into place only after
+//! every check passed, so the cache never holds an unverified file under a
+//! digest name. A hit is re-hashed before use (a
 //! corrupted entry is deleted and downloaded again), and the full
 //! verification still runs on it: the cache saves bandwidth, not checks.
 
@@ -77,14 +78,15 @@ impl Cache {
         }
     }
 
-    /// A new temp file inside the cache (same file system as the entries).
+    /// Where in-flight downloads, bundles and unpacked archives live.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// A new locked temp file inside the cache (same file system as the
+    /// entries).
     pub fn temp_file(&self) -> Result<tempfile::NamedTempFile> {
-        let dir = self.root.join("tmp");
-        std::fs::create_dir_all(&dir).map_err(|e| ReleaseError::io(&dir, e))?;
-        tempfile::Builder::new()
-            .prefix("download-")
-            .tempfile_in(&dir)
-            .map_err(|e| ReleaseError::io(&dir, e))
+        super::scratch::file_in(&self.tmp_dir())
     }
 
     /// Move a verified temp file into place under its digest.

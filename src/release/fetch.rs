@@ -7,11 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use super::cache::Cache;
+use super::extract::human_bytes;
 use super::github::Release;
 use super::http::{Client, Notify, Progress};
 use super::manifest::ManifestError;
 use super::plan::Plan;
-use super::sanitize::safe_file_name;
+use super::sanitize::{escaped, quoted, safe_file_name};
+use super::scratch::ScratchDir;
 use super::sigstore::{self, IdentityPolicy, SigstoreError, SigstoreVerifier};
 use super::verify::{self, Checks, Report};
 use super::{ReleaseError, Result};
@@ -23,6 +25,9 @@ pub struct Options<'a> {
     pub policy: &'a IdentityPolicy,
     pub trusted_root: Option<&'a Path>,
     pub cache: &'a Cache,
+    /// The largest download accepted (`--max-size`), whether or not the
+    /// release announces the asset's size.
+    pub max_size: u64,
 }
 
 /// A verified file, in the cache.
@@ -56,12 +61,26 @@ pub fn fetch_and_verify(
         return Err(ReleaseError::Release {
             message: format!(
                 "release {} has no SHA-256 manifest for {}",
-                release.tag_name, asset.name
+                quoted(&release.tag_name),
+                quoted(&asset.name)
             ),
             hint: Some(
                 "publish SHA256SUMS or <asset>.sha256 (or point --manifest-pattern at it); --allow-unsigned installs without one"
                     .to_string(),
             ),
+        });
+    }
+    if let Some(size) = asset.size
+        && size > options.max_size
+    {
+        return Err(ReleaseError::Release {
+            message: format!(
+                "{} is {}, more than the {} budget",
+                quoted(&asset.name),
+                human_bytes(size),
+                human_bytes(options.max_size)
+            ),
+            hint: Some("raise --max-size (or `[release] max_size`) if you expect it".to_string()),
         });
     }
     if plan.bundle.is_none() && options.require_sigstore {
@@ -91,10 +110,7 @@ pub fn fetch_and_verify(
         .map(|(m, text)| (m.name.as_str(), text));
     // A malformed or conflicting manifest fails here, before the download.
     let expected = verify::expected_digest(&asset.name, manifest)?;
-    let sidecars = tempfile::Builder::new()
-        .prefix("hephaestus-release-")
-        .tempdir()
-        .map_err(|e| ReleaseError::io(std::env::temp_dir(), e))?;
+    let sidecars = ScratchDir::new_in(&options.cache.tmp_dir())?;
     let bundle_path = match &plan.bundle {
         Some(b) => {
             let (url, accept) = b.download()?;
@@ -126,7 +142,7 @@ pub fn fetch_and_verify(
     {
         notify.status(&format!(
             "Using cached {} (sha256 {})",
-            asset.name,
+            escaped(&asset.name),
             &digest[..12]
         ));
         let report = verify::check(&path, digest, &checks)?;
@@ -137,21 +153,19 @@ pub fn fetch_and_verify(
         });
     }
     let (url, accept) = asset.download()?;
-    notify.status(&format!("Downloading {}", asset.name));
+    notify.status(&format!("Downloading {}", escaped(&asset.name)));
     let mut temp = options.cache.temp_file()?;
-    let downloaded = client.download(
-        url,
-        accept,
-        temp.as_file_mut(),
-        asset.size,
-        progress,
-        notify,
-    )?;
+    // The announced size bounds the body exactly; without one, the budget.
+    let limit = asset.size.unwrap_or(options.max_size).min(options.max_size);
+    let downloaded = client.download(url, accept, temp.as_file_mut(), limit, progress, notify)?;
     if let Some(github) = asset.github_sha256()
         && github != downloaded.sha256
     {
         return Err(ReleaseError::DigestMismatch {
-            what: format!("{} (per the GitHub API's asset digest)", asset.name),
+            what: format!(
+                "{} (per the GitHub API's asset digest)",
+                quoted(&asset.name)
+            ),
             expected: github,
             actual: downloaded.sha256,
         });

@@ -54,8 +54,8 @@ impl Asset {
             return Ok((url, "*/*"));
         }
         Err(ReleaseError::release(format!(
-            "asset {:?} has no download URL",
-            self.name
+            "asset {} has no download URL",
+            super::sanitize::quoted(&self.name)
         )))
     }
 
@@ -105,8 +105,11 @@ pub fn fetch_release(
     };
     let json = client.get_json(&url, notify)?;
     serde_json::from_value(json).map_err(|e| ReleaseError::Network {
-        url,
-        message: format!("unexpected release JSON: {e}"),
+        url: super::url::redact(&url),
+        message: format!(
+            "unexpected release JSON: {}",
+            super::sanitize::escaped(&e.to_string())
+        ),
     })
 }
 

@@ -1,6 +1,6 @@
-//! HTTPS for the installer, on ureq with a rustls `ClientConfig` built here
-//! (aws-lc-rs, Mozilla's webpki roots plus any extra CAs from `--ca-bundle`
-//! or `SSL_CERT_FILE`) and plugged into ureq as its TLS connector.
+//! HTTPS for the installer, on ureq with the TLS connector of
+//! [`super::tls`] (rustls on ring, Mozilla's webpki roots plus any extra
+//! CAs from `--ca-bundle` or `SSL_CERT_FILE`).
 //!
 //! Rules enforced for every request, in one place:
 //! - HTTPS only: a plain `http://` URL is refused, and so is a redirect to
@@ -8,27 +8,32 @@
 //!   [`MAX_REDIRECTS`] hops.
 //! - The token is sent only to the API host (same host and port as the
 //!   API URL), never to a redirect target elsewhere, and never printed:
-//!   [`Token`]'s `Debug` is redacted and URLs in messages drop their query.
-//! - Timeouts on connect, each read and each write; retries with
-//!   exponential backoff and jitter on connection errors, timeouts, 5xx,
-//!   429 (honouring `Retry-After`) and bodies cut short.
+//!   [`Token`]'s `Debug` is redacted, and every URL in a message goes
+//!   through [`redact`] (no credentials, no query string, hostile
+//!   characters escaped), redirect targets included.
+//! - Time: `--timeout` bounds connecting, the response headers and each
+//!   read and write, and a body must keep arriving at [`MIN_RATE`] or more
+//!   over every `--timeout` window (a server trickling a byte every few
+//!   seconds is cut off like a stalled one). `--deadline` bounds the whole
+//!   client, every request, retry and wait included.
+//! - Size: every body has a byte limit; more is refused mid-stream.
+//! - Retries with exponential backoff and jitter on connection errors,
+//!   timeouts, 5xx, 429 (honouring `Retry-After`) and bodies cut short or
+//!   too slow; never on a TLS error (an untrusted certificate stays
+//!   untrusted), a 4xx, or a body over its limit.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use sha2::{Digest, Sha256};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout,
-    TcpConnector, Transport, TransportAdapter,
-};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
+use super::tls::{TlsConnector, client_config};
+use super::url::{Origin, origin, parse_https, redact, resolve_location};
 use super::{ReleaseError, Result};
 
 /// Most redirects followed for one request.
@@ -41,6 +46,9 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// A `Retry-After` longer than this is not waited for.
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
+/// The slowest body accepted, in bytes per second, averaged over each
+/// `--timeout` window.
+pub const MIN_RATE: u64 = 1024;
 
 /// A GitHub token. Never printed: `Debug` shows `***`.
 #[derive(Clone)]
@@ -62,8 +70,12 @@ impl std::fmt::Debug for Token {
 /// How the client behaves; resolved once by the command.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// Connect, per-read and per-write timeout.
+    /// Connect, headers, per-read and per-write timeout; also the window
+    /// over which a body must average [`MIN_RATE`].
     pub timeout: Duration,
+    /// Everything this client does (requests, retries, waits) ends by
+    /// this long after it was made.
+    pub deadline: Duration,
     /// Retries after the first attempt.
     pub max_retries: u32,
     /// Extra PEM files of trusted CAs.
@@ -110,13 +122,8 @@ pub struct Client {
     agent: ureq::Agent,
     settings: HttpSettings,
     api: Origin,
-}
-
-/// Scheme-less origin: host and effective port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Origin {
-    host: String,
-    port: u16,
+    /// When the overall deadline passes.
+    deadline_at: Instant,
 }
 
 /// Why an attempt failed, and whether trying again could help.
@@ -159,6 +166,7 @@ impl Client {
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
         Ok(Self {
             agent,
+            deadline_at: Instant::now() + settings.deadline,
             settings,
             api,
         })
@@ -186,15 +194,14 @@ impl Client {
     }
 
     /// GET `url` into `file` (truncated first, and again before each
-    /// retry), hashing as it goes.
-    /// `max_bytes` (the size the API announced) bounds the body: a server
+    /// retry), hashing as it goes. `max_bytes` bounds the body: a server
     /// cannot fill the disk by sending more.
     pub fn download(
         &self,
         url: &str,
         accept: &str,
         file: &mut std::fs::File,
-        max_bytes: Option<u64>,
+        max_bytes: u64,
         progress: &dyn Progress,
         notify: &dyn Notify,
     ) -> Result<Downloaded> {
@@ -219,9 +226,12 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if Instant::now() >= self.deadline_at {
+                return Err(self.deadline_passed(url, attempt - 1));
+            }
             sink.reset()
                 .map_err(|e| ReleaseError::io("download temp file", e))?;
-            match self.attempt(url, accept, sink, progress, notify) {
+            match self.attempt(url, accept, sink, progress, notify, attempt) {
                 Ok(done) => return Ok(done),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Retry { message, after }) => {
@@ -245,6 +255,15 @@ impl Client {
                         Some(d) => d,
                         None => backoff(attempt),
                     };
+                    if Instant::now() + delay >= self.deadline_at {
+                        return Err(ReleaseError::Network {
+                            url: redact(url),
+                            message: format!(
+                                "{message}; no time left to retry within --deadline {}",
+                                seconds(self.settings.deadline)
+                            ),
+                        });
+                    }
                     notify.retrying(&format!(
                         "{}: {message}; retrying in {:.1}s (attempt {}/{attempts})",
                         redact(url),
@@ -257,7 +276,27 @@ impl Client {
         }
     }
 
-    /// One attempt: follow redirects by hand, then stream the body.
+    fn deadline_passed(&self, url: &str, attempts: u32) -> ReleaseError {
+        ReleaseError::Network {
+            url: redact(url),
+            message: format!(
+                "gave up: the --deadline of {} passed ({attempts} {} made)",
+                seconds(self.settings.deadline),
+                if attempts == 1 { "attempt" } else { "attempts" }
+            ),
+        }
+    }
+
+    /// Time left before the overall deadline (at least a millisecond, so
+    /// ureq has a timeout to apply).
+    fn remaining(&self) -> Duration {
+        self.deadline_at
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    }
+
+    /// Attempt number `attempt`: follow redirects by hand, then stream
+    /// the body.
     fn attempt(
         &self,
         url: &str,
@@ -265,6 +304,7 @@ impl Client {
         sink: &mut dyn Sink,
         progress: &dyn Progress,
         notify: &dyn Notify,
+        attempt: u32,
     ) -> std::result::Result<Downloaded, Failure> {
         let mut current = parse_https(url).map_err(Failure::Fatal)?;
         let mut hops = 0;
@@ -273,6 +313,9 @@ impl Client {
             let mut request = self
                 .agent
                 .get(current.clone())
+                .config()
+                .timeout_global(Some(self.remaining()))
+                .build()
                 .header("Accept", accept)
                 .header("X-GitHub-Api-Version", "2022-11-28");
             let with_token = target == self.api && self.settings.token.is_some();
@@ -292,7 +335,9 @@ impl Client {
                 redact(&current.to_string()),
                 if with_token { " (with token)" } else { "" }
             ));
-            let response = request.call().map_err(|e| classify_error(&current, e))?;
+            let response = request
+                .call()
+                .map_err(|e| self.classify_error(&current, e, attempt))?;
             let status = response.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 hops += 1;
@@ -332,11 +377,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(len) = expected
-            && sink.limit().is_some_and(|limit| len > limit)
+            && len > sink.limit()
         {
-            return Err(Failure::Fatal(ReleaseError::Network {
+            return Err(Failure::Fatal(ReleaseError::TooLarge {
                 url: redact(&current.to_string()),
-                message: format!("the response is too large ({len} bytes)"),
+                size: Some(len),
+                limit: sink.limit(),
             }));
         }
         progress.start(expected);
@@ -344,11 +390,17 @@ impl Client {
         let mut hasher = Sha256::new();
         let mut total: u64 = 0;
         let mut buf = vec![0u8; 64 * 1024];
+        let window = self.settings.timeout;
+        let mut window_start = Instant::now();
+        let mut window_bytes: u64 = 0;
         let read_result: std::result::Result<(), Failure> = loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) if Instant::now() >= self.deadline_at => {
+                    break Err(Failure::Fatal(self.deadline_passed(url, attempt)));
+                }
                 Err(e) => {
                     break Err(Failure::Retry {
                         message: format!("the body was cut short after {total} bytes: {e}"),
@@ -357,10 +409,11 @@ impl Client {
                 }
             };
             total += n as u64;
-            if sink.limit().is_some_and(|limit| total > limit) {
-                break Err(Failure::Fatal(ReleaseError::Network {
+            if total > sink.limit() {
+                break Err(Failure::Fatal(ReleaseError::TooLarge {
                     url: redact(&current.to_string()),
-                    message: "the response is too large".to_string(),
+                    size: None,
+                    limit: sink.limit(),
                 }));
             }
             hasher.update(&buf[..n]);
@@ -368,6 +421,25 @@ impl Client {
                 break Err(Failure::Fatal(ReleaseError::io("download temp file", e)));
             }
             progress.advance(n as u64);
+            window_bytes += n as u64;
+            let elapsed = window_start.elapsed();
+            if elapsed >= window {
+                let needed = (MIN_RATE as f64 * window.as_secs_f64()) as u64;
+                if window_bytes < needed {
+                    break Err(Failure::Retry {
+                        message: format!(
+                            "the body is too slow: {window_bytes} bytes in {:.1}s, less than {MIN_RATE} bytes/s",
+                            elapsed.as_secs_f64()
+                        ),
+                        after: None,
+                    });
+                }
+                window_start = Instant::now();
+                window_bytes = 0;
+            }
+            if Instant::now() >= self.deadline_at {
+                break Err(Failure::Fatal(self.deadline_passed(url, attempt)));
+            }
         };
         progress.finish();
         read_result?;
@@ -425,9 +497,27 @@ fn status_failure(url: &Uri, response: &ureq::http::Response<ureq::Body>) -> Fai
     })
 }
 
-fn classify_error(url: &Uri, error: ureq::Error) -> Failure {
-    let message = error.to_string();
+impl Client {
+    fn classify_error(&self, url: &Uri, error: ureq::Error, attempt: u32) -> Failure {
+        if matches!(error, ureq::Error::Timeout(ureq::Timeout::Global))
+            || Instant::now() >= self.deadline_at
+        {
+            return Failure::Fatal(self.deadline_passed(&url.to_string(), attempt));
+        }
+        classify_transport_error(url, error)
+    }
+}
+
+/// Retry or not, for a ureq error before the deadline.
+fn classify_transport_error(url: &Uri, error: ureq::Error) -> Failure {
+    // ureq's messages may quote the URL; never show its secrets.
+    let shown = url.to_string();
+    let message = error.to_string().replace(&shown, &redact(&shown));
     match error {
+        ureq::Error::Rustls(tls) => Failure::Fatal(ReleaseError::Tls {
+            url: redact(&shown),
+            message: tls.to_string(),
+        }),
         ureq::Error::Io(_)
         | ureq::Error::Timeout(_)
         | ureq::Error::ConnectionFailed
@@ -461,137 +551,22 @@ fn backoff(attempt: u32) -> Duration {
     capped.mul_f64(0.5 + fastrand::f64())
 }
 
-/// Parse an absolute URL and insist on `https`.
-pub fn parse_https(url: &str) -> Result<Uri> {
-    let uri: Uri = url.parse().map_err(|e| ReleaseError::Network {
-        url: redact(url),
-        message: format!("not a valid URL: {e}"),
-    })?;
-    match uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("https") => {}
-        Some(s) if s.eq_ignore_ascii_case("http") => {
-            return Err(ReleaseError::Network {
-                url: redact(url),
-                message: "refusing plain http://; only https:// is allowed".to_string(),
-            });
-        }
-        _ => {
-            return Err(ReleaseError::Network {
-                url: redact(url),
-                message: "only absolute https:// URLs are allowed".to_string(),
-            });
-        }
-    }
-    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(ReleaseError::Network {
-            url: "(a URL with credentials)".to_string(),
-            message: "credentials in URLs are not allowed; use --token".to_string(),
-        });
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(ReleaseError::Network {
-            url: redact(url),
-            message: "the URL has no host".to_string(),
-        });
-    }
-    Ok(uri)
-}
-
-fn origin(uri: &Uri) -> Result<Origin> {
-    let host = uri
-        .host()
-        .ok_or_else(|| ReleaseError::Network {
-            url: redact(&uri.to_string()),
-            message: "the URL has no host".to_string(),
-        })?
-        .to_ascii_lowercase();
-    Ok(Origin {
-        host,
-        port: uri.port_u16().unwrap_or(443),
-    })
-}
-
-/// Resolve a `Location` header against the URL that returned it; the result
-/// must be https.
-fn resolve_location(base: &Uri, location: &str) -> Result<Uri> {
-    let location = location.trim();
-    let absolute = if location.contains("://") {
-        location.to_string()
-    } else if let Some(rest) = location.strip_prefix("//") {
-        format!("https://{rest}")
+/// `30s`, `2.5s`, `10m` for messages.
+pub fn seconds(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 60.0 && secs % 60.0 == 0.0 {
+        format!("{}m", secs / 60.0)
     } else {
-        let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
-        if location.starts_with('/') {
-            format!("https://{authority}{location}")
-        } else {
-            let path = base.path();
-            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            let dir = if dir.is_empty() { "/" } else { dir };
-            format!("https://{authority}{dir}{location}")
-        }
-    };
-    parse_https(&absolute).map_err(|e| match e {
-        ReleaseError::Network { message, .. } => ReleaseError::Network {
-            url: redact(&base.to_string()),
-            message: format!("redirect to {}: {message}", redact(&absolute)),
-        },
-        other => other,
-    })
-}
-
-/// A URL for messages: the query (signed URL credentials) is dropped.
-pub fn redact(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?…"),
-        None => url.to_string(),
+        format!("{secs}s")
     }
 }
 
-/// The rustls client configuration: aws-lc-rs, TLS 1.2+, Mozilla's roots
-/// plus every certificate in `extra` (PEM files).
-pub fn client_config(extra: &[PathBuf]) -> Result<ClientConfig> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    for path in extra {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
-            .map_err(|e| {
-                ReleaseError::usage(
-                    format!("cannot read CA bundle {}: {e}", path.display()),
-                    Some("--ca-bundle and SSL_CERT_FILE must name a PEM file of certificates"),
-                )
-            })?;
-        if certs.is_empty() {
-            return Err(ReleaseError::usage(
-                format!("CA bundle {} has no PEM certificates", path.display()),
-                None,
-            ));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| {
-                ReleaseError::usage(
-                    format!("CA bundle {}: unusable certificate: {e}", path.display()),
-                    None,
-                )
-            })?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ReleaseError::Install(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
-}
-
-/// Where a body goes.
+/// Where a body goes, and how much of it is accepted.
 trait Sink {
     fn reset(&mut self) -> std::io::Result<()>;
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()>;
-    fn limit(&self) -> Option<u64>;
+    fn limit(&self) -> u64;
 }
 
 struct MemorySink<'a>(&'a mut Vec<u8>);
@@ -608,12 +583,12 @@ impl Sink for MemorySink<'_> {
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-    fn limit(&self) -> Option<u64> {
-        Some(MAX_JSON_BYTES)
+    fn limit(&self) -> u64 {
+        MAX_JSON_BYTES
     }
 }
 
-struct FileSink<'a>(&'a mut std::fs::File, Option<u64>);
+struct FileSink<'a>(&'a mut std::fs::File, u64);
 
 impl Sink for FileSink<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
@@ -628,96 +603,8 @@ impl Sink for FileSink<'_> {
         self.0.flush()?;
         self.0.sync_all()
     }
-    fn limit(&self) -> Option<u64> {
+    fn limit(&self) -> u64 {
         self.1
-    }
-}
-
-/// ureq connector that wraps the TCP transport in TLS with our own
-/// `ClientConfig` (ureq's built-in one cannot take extra roots alongside
-/// the webpki ones).
-#[derive(Debug)]
-struct TlsConnector {
-    config: Arc<ClientConfig>,
-}
-
-impl<In: Transport> Connector<In> for TlsConnector {
-    type Out = Either<In, TlsTransport>;
-
-    fn connect(
-        &self,
-        details: &ConnectionDetails,
-        chained: Option<In>,
-    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
-        let Some(transport) = chained else {
-            return Ok(None);
-        };
-        if !details.needs_tls() || transport.is_tls() {
-            return Ok(Some(Either::A(transport)));
-        }
-        let host = details
-            .uri
-            .host()
-            .ok_or(ureq::Error::Tls("the URL has no host"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|_| ureq::Error::Tls("invalid TLS server name"))?;
-        let mut conn = ClientConnection::new(self.config.clone(), name)?;
-        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        sock.set_timeout(details.timeout);
-        conn.complete_io(&mut sock)?;
-        let buffers = LazyBuffers::new(
-            details.config.input_buffer_size(),
-            details.config.output_buffer_size(),
-        );
-        Ok(Some(Either::B(TlsTransport {
-            buffers,
-            stream: StreamOwned { conn, sock },
-        })))
-    }
-}
-
-struct TlsTransport {
-    buffers: LazyBuffers,
-    stream: StreamOwned<ClientConnection, TransportAdapter>,
-}
-
-impl std::fmt::Debug for TlsTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsTransport").finish_non_exhaustive()
-    }
-}
-
-impl Transport for TlsTransport {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(
-        &mut self,
-        amount: usize,
-        timeout: NextTimeout,
-    ) -> std::result::Result<(), ureq::Error> {
-        self.stream.get_mut().set_timeout(timeout);
-        let output = &self.buffers.output()[..amount];
-        self.stream.write_all(output)?;
-        Ok(())
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
-        self.stream.get_mut().set_timeout(timeout);
-        let input = self.buffers.input_append_buf();
-        let amount = self.stream.read(input)?;
-        self.buffers.input_appended(amount);
-        Ok(amount > 0)
-    }
-
-    fn is_open(&mut self) -> bool {
-        self.stream.get_mut().get_mut().is_open()
-    }
-
-    fn is_tls(&self) -> bool {
-        true
     }
 }
 
@@ -726,57 +613,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_http_is_refused() {
-        let err = parse_https("http://example.com/x").unwrap_err().to_string();
-        assert!(err.contains("refusing plain http://"), "{err}");
-        assert!(parse_https("ftp://example.com/x").is_err());
-        assert!(parse_https("/relative").is_err());
-        assert!(parse_https("https://example.com/x").is_ok());
-        let err = parse_https("https://user:pw@example.com/x")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("credentials") && !err.contains("pw"), "{err}");
-    }
-
-    #[test]
-    fn redirects_resolve_and_stay_https() {
-        let base: Uri = "https://api.example.com:8443/repos/o/r/assets/1"
-            .parse()
-            .unwrap();
-        let abs = resolve_location(&base, "https://cdn.example.net/blob?sig=1").unwrap();
-        assert_eq!(abs.host(), Some("cdn.example.net"));
-        let root = resolve_location(&base, "/other").unwrap();
-        assert_eq!(root.to_string(), "https://api.example.com:8443/other");
-        let rel = resolve_location(&base, "2").unwrap();
-        assert_eq!(
-            rel.to_string(),
-            "https://api.example.com:8443/repos/o/r/assets/2"
-        );
-        let scheme_rel = resolve_location(&base, "//cdn.example.net/x").unwrap();
-        assert_eq!(scheme_rel.scheme_str(), Some("https"));
-        let err = resolve_location(&base, "http://cdn.example.net/x")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("refusing plain http://"), "{err}");
-    }
-
-    #[test]
-    fn origins_compare_host_and_port() {
-        let a = origin(&"https://API.example.com/x".parse().unwrap()).unwrap();
-        let b = origin(&"https://api.example.com:443/y".parse().unwrap()).unwrap();
-        let c = origin(&"https://api.example.com:8443/y".parse().unwrap()).unwrap();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-    }
-
-    #[test]
-    fn token_and_signed_urls_never_print() {
+    fn tokens_never_print() {
         let token = Token::new("ghp_secret".to_string()).unwrap();
         assert!(!format!("{token:?}").contains("secret"));
-        assert_eq!(
-            redact("https://cdn/x?X-Amz-Signature=abc"),
-            "https://cdn/x?…"
-        );
         assert!(Token::new("  ".to_string()).is_none());
     }
 
@@ -788,6 +627,8 @@ mod tests {
         }
         assert!(backoff(1) <= Duration::from_millis(750));
         assert!(backoff(4) >= Duration::from_secs(2));
+        assert_eq!(seconds(Duration::from_secs(600)), "10m");
+        assert_eq!(seconds(Duration::from_millis(2500)), "2.5s");
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }

@@ -1,29 +1,34 @@
 //! Putting a verified asset in place, all or nothing.
 //!
 //! - A bare binary is copied into `--bin-dir` under the tool's name.
-//! - An archive is unpacked into a temp directory beside its final place;
-//!   its executables are installed into `--bin-dir`; with `--destination`
-//!   the whole tree is then moved there (replacing an older tree only after
-//!   the new one is complete).
+//! - An archive is unpacked (within the size budget) into a scratch
+//!   directory: beside `--destination` when given (so the tree can be
+//!   renamed into place), else in the cache; its executables are staged in
+//!   `--bin-dir`; then [`super::swap`] replaces the binaries and the
+//!   destination tree together, rolling every change back if one fails.
 //! - A wheelhouse (an archive named `*wheelhouse*`, or one holding only
 //!   wheels) is installed with `<python> -m pip install --no-index
 //!   --find-links <dir> <wheels…>`, run as an argv (no shell), pip's output
 //!   going to stderr.
 //!
-//! Binaries are written to a temp file in the bin directory (same file
-//! system), made 0755 and synced, and only then renamed over the old ones,
-//! so a reader sees the old binary or the new one, never half of one.
+//! Binaries are copied from the unpacked tree with `O_NOFOLLOW` (a member
+//! replaced by a link is never read through it), written to a locked
+//! scratch file in the bin directory (same file system), made 0755 and
+//! synced before the swap renames them over the old ones, so a reader sees
+//! the old binary or the new one, never half of one.
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::Serialize;
 
-use super::extract::{self, Extracted, Format};
+use super::extract::{self, Extracted, Format, Limits};
 use super::plan::AssetKind;
-use super::sanitize::safe_file_name;
+use super::sanitize::{quoted, safe_file_name};
+use super::scratch::{self, ScratchDir};
+use super::swap::{StagedBinary, StagedTree, Swap};
 use super::{ReleaseError, Result};
 
 /// What to install.
@@ -36,6 +41,10 @@ pub struct Request<'a> {
     pub python: &'a str,
     /// The name a bare binary is installed under.
     pub binary_name: &'a str,
+    /// Where an archive is unpacked when there is no destination.
+    pub scratch_dir: &'a Path,
+    /// How much an archive may unpack to.
+    pub limits: Limits,
 }
 
 /// What was installed.
@@ -44,6 +53,9 @@ pub struct Installed {
     pub binaries: Vec<PathBuf>,
     pub destination: Option<PathBuf>,
     pub wheels: Vec<String>,
+    /// Worth saying, not failures (an old copy that could not be removed).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Install `request.file`; on error nothing is left behind.
@@ -52,8 +64,15 @@ pub fn install(request: &Request<'_>) -> Result<Installed> {
         AssetKind::Binary => {
             let name = safe_file_name(request.binary_name)?;
             let staged = stage_binary(request.file, request.bin_dir, name)?;
+            let target = staged.target.clone();
+            let warnings = Swap {
+                tree: None,
+                binaries: vec![staged],
+            }
+            .commit()?;
             Ok(Installed {
-                binaries: commit_binaries(vec![staged])?,
+                binaries: vec![target],
+                warnings,
                 ..Installed::default()
             })
         }
@@ -63,8 +82,14 @@ pub fn install(request: &Request<'_>) -> Result<Installed> {
 }
 
 fn install_archive(request: &Request<'_>, format: Format) -> Result<Installed> {
-    let staging = staging_dir(request.destination)?;
-    let files = extract::extract(request.file, format, staging.path())?;
+    let staging = ScratchDir::new_in(
+        request
+            .destination
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(request.scratch_dir),
+    )?;
+    let files = extract::extract(request.file, format, staging.path(), request.limits)?;
     let wheels: Vec<&Extracted> = files
         .iter()
         .filter(|f| f.path.extension().is_some_and(|e| e == "whl"))
@@ -76,128 +101,93 @@ fn install_archive(request: &Request<'_>, format: Format) -> Result<Installed> {
         .contains("wheelhouse")
         || (!wheels.is_empty() && executables.is_empty());
     let mut installed = Installed::default();
+    let mut swap = Swap::default();
     if is_wheelhouse {
         if wheels.is_empty() {
             return Err(ReleaseError::Install(format!(
                 "{} is a wheelhouse without any .whl files",
-                request.asset_name
+                quoted(request.asset_name)
             )));
         }
         installed.wheels = pip_install(request.python, staging.path(), &wheels)?;
     } else if executables.is_empty() {
         if request.destination.is_none() {
             return Err(ReleaseError::Release {
-                message: format!("{} contains no executable to install", request.asset_name),
+                message: format!(
+                    "{} contains no executable to install",
+                    quoted(request.asset_name)
+                ),
                 hint: Some("pass --destination DIR to unpack it instead".to_string()),
             });
         }
     } else {
-        let mut staged = Vec::new();
         for file in &executables {
             let name = file
                 .path
                 .file_name()
                 .and_then(|n| n.to_str())
-                .ok_or_else(|| ReleaseError::UnsafePath(format!("{}", file.path.display())))?;
+                .ok_or_else(|| {
+                    ReleaseError::UnsafePath(format!(
+                        "{}: not a usable file name",
+                        quoted(&file.path.to_string_lossy())
+                    ))
+                })?;
             let name = safe_file_name(name)?;
-            if staged.iter().any(|s: &Staged| s.name == name) {
+            if swap
+                .binaries
+                .iter()
+                .any(|s| s.target.file_name().is_some_and(|n| n == name))
+            {
                 return Err(ReleaseError::Install(format!(
-                    "{} has two executables called {name}",
-                    request.asset_name
+                    "{} has two executables called {}",
+                    quoted(request.asset_name),
+                    quoted(name)
                 )));
             }
-            staged.push(stage_binary(
+            swap.binaries.push(stage_binary(
                 &staging.path().join(&file.path),
                 request.bin_dir,
                 name,
             )?);
         }
-        if let Some(dest) = request.destination {
-            let tree = staging.keep();
-            place_tree(&tree, dest)?;
-            installed.destination = Some(dest.to_path_buf());
-        }
-        installed.binaries = commit_binaries(staged)?;
-        return Ok(installed);
     }
+    installed.binaries = swap.binaries.iter().map(|s| s.target.clone()).collect();
     if let Some(dest) = request.destination {
-        let tree = staging.keep();
-        place_tree(&tree, dest)?;
+        swap.tree = Some(StagedTree {
+            dir: staging,
+            target: dest.to_path_buf(),
+        });
         installed.destination = Some(dest.to_path_buf());
     }
+    let pip_ran = !installed.wheels.is_empty();
+    installed.warnings = swap.commit().map_err(|e| {
+        if pip_ran {
+            ReleaseError::Install(format!(
+                "pip installed the wheels, but keeping the wheelhouse failed: {e}"
+            ))
+        } else {
+            e
+        }
+    })?;
     Ok(installed)
 }
 
-/// A temp directory beside `destination` (same file system, so the final
-/// move is a rename), or in the system temp dir.
-fn staging_dir(destination: Option<&Path>) -> Result<tempfile::TempDir> {
-    let builder = {
-        let mut b = tempfile::Builder::new();
-        b.prefix(".hephaestus-extract-");
-        b
-    };
-    match destination.and_then(Path::parent) {
-        Some(parent) if !parent.as_os_str().is_empty() => {
-            std::fs::create_dir_all(parent).map_err(|e| ReleaseError::io(parent, e))?;
-            builder
-                .tempdir_in(parent)
-                .map_err(|e| ReleaseError::io(parent, e))
-        }
-        _ => builder
-            .tempdir()
-            .map_err(|e| ReleaseError::io(std::env::temp_dir(), e)),
+/// Copy `source` (a regular file, never followed through a link) into a
+/// locked scratch file in `bin_dir`, 0755 and synced, ready for the swap.
+fn stage_binary(source: &Path, bin_dir: &Path, name: &str) -> Result<StagedBinary> {
+    let mut input = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(source)
+        .map_err(|e| ReleaseError::io(source, e))?;
+    let meta = input.metadata().map_err(|e| ReleaseError::io(source, e))?;
+    if !meta.is_file() {
+        return Err(ReleaseError::UnsafePath(format!(
+            "{} is not a regular file",
+            source.display()
+        )));
     }
-}
-
-/// Move the complete `tree` to `dest`, replacing an existing directory
-/// only once the new one is in place.
-fn place_tree(tree: &Path, dest: &Path) -> Result<()> {
-    let old = match std::fs::symlink_metadata(dest) {
-        Ok(meta) if meta.is_dir() => {
-            let old = dest.with_file_name(format!(
-                ".{}.old-{}",
-                dest.file_name().and_then(|n| n.to_str()).unwrap_or("dest"),
-                fastrand::u32(..)
-            ));
-            std::fs::rename(dest, &old).map_err(|e| ReleaseError::io(dest, e))?;
-            Some(old)
-        }
-        Ok(_) => {
-            let _ = std::fs::remove_dir_all(tree);
-            return Err(ReleaseError::Install(format!(
-                "--destination {} exists and is not a directory",
-                dest.display()
-            )));
-        }
-        Err(_) => None,
-    };
-    if let Err(e) = std::fs::rename(tree, dest) {
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, dest);
-        }
-        let _ = std::fs::remove_dir_all(tree);
-        return Err(ReleaseError::io(dest, e));
-    }
-    if let Some(old) = old {
-        let _ = std::fs::remove_dir_all(old);
-    }
-    Ok(())
-}
-
-/// A binary written to a temp file in its bin directory, not yet renamed.
-struct Staged {
-    temp: tempfile::NamedTempFile,
-    target: PathBuf,
-    name: String,
-}
-
-fn stage_binary(source: &Path, bin_dir: &Path, name: &str) -> Result<Staged> {
-    std::fs::create_dir_all(bin_dir).map_err(|e| ReleaseError::io(bin_dir, e))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".hephaestus-")
-        .tempfile_in(bin_dir)
-        .map_err(|e| ReleaseError::io(bin_dir, e))?;
-    let mut input = std::fs::File::open(source).map_err(|e| ReleaseError::io(source, e))?;
+    let mut temp = scratch::file_in(bin_dir)?;
     std::io::copy(&mut input, temp.as_file_mut()).map_err(|e| ReleaseError::io(temp.path(), e))?;
     temp.as_file_mut()
         .flush()
@@ -205,22 +195,10 @@ fn stage_binary(source: &Path, bin_dir: &Path, name: &str) -> Result<Staged> {
         .map_err(|e| ReleaseError::io(temp.path(), e))?;
     std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755))
         .map_err(|e| ReleaseError::io(temp.path(), e))?;
-    Ok(Staged {
+    Ok(StagedBinary {
+        file: temp,
         target: bin_dir.join(name),
-        name: name.to_string(),
-        temp,
     })
-}
-
-fn commit_binaries(staged: Vec<Staged>) -> Result<Vec<PathBuf>> {
-    let mut done = Vec::new();
-    for s in staged {
-        s.temp
-            .persist(&s.target)
-            .map_err(|e| ReleaseError::io(&s.target, e.error))?;
-        done.push(s.target);
-    }
-    Ok(done)
 }
 
 fn pip_install(python: &str, root: &Path, wheels: &[&Extracted]) -> Result<Vec<String>> {
@@ -258,7 +236,7 @@ fn pip_install(python: &str, root: &Path, wheels: &[&Extracted]) -> Result<Vec<S
     })?;
     if !status.success() {
         return Err(ReleaseError::Install(format!(
-            "{python} -m pip install failed ({status}); nothing was installed by hephaestus"
+            "{python} -m pip install failed ({status}); hephaestus installed nothing (pip may have, see its output above)"
         )));
     }
     Ok(names)
@@ -267,6 +245,11 @@ fn pip_install(python: &str, root: &Path, wheels: &[&Extracted]) -> Result<Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const LIMITS: Limits = Limits {
+        max_bytes: 1 << 20,
+        max_members: 100,
+    };
 
     #[test]
     fn binary_is_installed_atomically_with_0755() {
@@ -283,6 +266,8 @@ mod tests {
             destination: None,
             python: "python3",
             binary_name: "tool",
+            scratch_dir: &dir.path().join("scratch"),
+            limits: LIMITS,
         })
         .unwrap();
         assert_eq!(installed.binaries, vec![bin.join("tool")]);
@@ -310,13 +295,16 @@ mod tests {
             destination: Some(&dest),
             python: "python3",
             binary_name: "tool",
+            scratch_dir: &dir.path().join("scratch"),
+            limits: LIMITS,
         });
         assert!(result.is_err());
         assert!(!dest.exists() && !bin.exists());
-        let names: Vec<_> = std::fs::read_dir(dir.path())
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("bad.tar.gz")]);
+        names.sort();
+        assert_eq!(names, ["bad.tar.gz"]);
     }
 }

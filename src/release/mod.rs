@@ -4,12 +4,17 @@
 //!
 //! The pipeline is plain data flowing one way: [`github`] resolves the
 //! release into a [`plan::Plan`] (asset, manifest, bundle), [`http`] fetches
-//! bytes (retries, redirects, token scoping), [`cache`] keeps verified
-//! content by digest, [`fetch`] drives download and checks, [`verify`] runs every check on local files (the same
-//! code backs `release verify`), and [`install`] puts the result in place.
-//! Every step fails closed: an error anywhere leaves nothing half-installed.
+//! bytes over [`tls`] (retries, redirects, token scoping, deadlines, size
+//! limits; [`url`] keeps URLs https-only and out of messages), [`cache`]
+//! keeps verified content by digest, [`fetch`] drives download and checks, [`verify`] runs every check on local files (the same code
+//! backs `release verify`, with [`sigstore`] on the [`crypto`] provider),
+//! [`extract`] unpacks archives defensively, and [`install`] stages the
+//! result and [`swap`]s it into place. Temp files live in [`scratch`]
+//! entries that the next run sweeps if this one is killed. Every step
+//! fails closed: an error anywhere leaves nothing half-installed.
 
 pub mod cache;
+pub mod crypto;
 pub mod extract;
 pub mod fetch;
 pub mod github;
@@ -18,7 +23,11 @@ pub mod install;
 pub mod manifest;
 pub mod plan;
 pub mod sanitize;
+pub mod scratch;
 pub mod sigstore;
+pub mod swap;
+pub mod tls;
+pub mod url;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -41,6 +50,20 @@ pub enum ReleaseError {
     /// The network or the server failed after every retry.
     #[error("{url}: {message}")]
     Network { url: String, message: String },
+    /// A body larger than the release announced, or than `--max-size`.
+    #[error(
+        "{url}: the response is too large ({}more than the limit of {limit} bytes)",
+        size.map(|s| format!("{s} bytes, ")).unwrap_or_default()
+    )]
+    TooLarge {
+        url: String,
+        /// The announced length, when the server sent one.
+        size: Option<u64>,
+        limit: u64,
+    },
+    /// TLS failed (an untrusted or invalid certificate): never retried.
+    #[error("{url}: TLS: {message}")]
+    Tls { url: String, message: String },
     /// The server answered with an error status that retrying cannot fix.
     #[error("{url}: HTTP {status}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Status {
@@ -124,7 +147,15 @@ impl Classify for ReleaseError {
             ),
             ReleaseError::Sigstore(e) => e.hint(),
             ReleaseError::Network { .. } => Some(
-                "check the connection, or raise --timeout / --max-retries; behind a TLS-intercepting proxy pass its CA with --ca-bundle"
+                "check the connection, or raise --timeout / --max-retries / --deadline; behind a TLS-intercepting proxy pass its CA with --ca-bundle"
+                    .to_string(),
+            ),
+            ReleaseError::TooLarge { .. } => Some(
+                "the server sent more than the release announced, or more than --max-size allows (raise it if you expect a larger download)"
+                    .to_string(),
+            ),
+            ReleaseError::Tls { .. } => Some(
+                "the server's certificate is not trusted; behind a TLS-intercepting proxy (or for GitHub Enterprise) pass its CA with --ca-bundle"
                     .to_string(),
             ),
             _ => None,

@@ -91,7 +91,7 @@ fn matcher(pattern: &str, flag: &str) -> Result<GlobMatcher> {
 fn names(assets: &[&Asset]) -> String {
     assets
         .iter()
-        .map(|a| format!("{:?}", a.name))
+        .map(|a| super::sanitize::quoted(&a.name))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -2,9 +2,9 @@
 //! offline. The heavy lifting is `sigstore-verify` (certificate chain to
 //! Fulcio at the signed time, SCT, signature over the artifact or DSSE
 //! envelope, Merkle inclusion proof, signed checkpoint, SET, log-entry
-//! consistency); checked against every case of the shared conformance
-//! corpus. On top of it this module adds what the library leaves to the
-//! caller or does not check:
+//! consistency); checked against every case of the Sigstore conformance
+//! corpus in `tests/data/sigstore`. On top of it this module adds what the
+//! library leaves to the caller or does not check:
 //!
 //! - a bundle must carry at least one transparency-log entry, and every
 //!   entry must have an inclusion proof (no "promise only" bundles);
@@ -46,7 +46,8 @@ pub enum SigstoreError {
     #[error("{bundle}: Sigstore verification failed: {message}")]
     Verify { bundle: String, message: String },
     #[error(
-        "{bundle}: signed by {actual:?}, which matches no trusted identity ({})",
+        "{bundle}: signed by {}, which matches no trusted identity ({})",
+        super::sanitize::quoted(actual),
         expected.join(", ")
     )]
     Identity {
@@ -54,7 +55,11 @@ pub enum SigstoreError {
         actual: String,
         expected: Vec<String>,
     },
-    #[error("{bundle}: certificate issuer is {actual:?}, expected {expected:?}")]
+    #[error(
+        "{bundle}: certificate issuer is {}, expected {}",
+        super::sanitize::quoted(actual),
+        super::sanitize::quoted(expected)
+    )]
     Issuer {
         bundle: String,
         actual: String,
@@ -85,6 +90,7 @@ impl SigstoreError {
 
 /// Load the trusted root: `path` if given, else the embedded public-good root.
 pub fn load_trusted_root(path: Option<&Path>) -> Result<TrustedRoot, SigstoreError> {
+    super::crypto::install();
     let (label, text) = match path {
         Some(p) => (
             p.to_path_buf(),
@@ -171,16 +177,25 @@ impl IdentityPolicy {
         })
     }
 
-    /// The default for a GitHub repository: any workflow of `owner/repo`
-    /// run by GitHub Actions.
+    /// The default for a GitHub repository: its release workflow
+    /// (`.github/workflows/release.yml`, or `.yaml`) run for a tag, as
+    /// GitHub Actions' OIDC issuer vouches:
+    /// `https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/*`.
+    /// Another workflow of the repository, or the release workflow run on a
+    /// branch or a pull request, does not match.
     pub fn github_actions(repository: &str) -> Self {
-        let pattern = format!("https://github.com/{repository}/.github/workflows/*");
-        // The repository was validated as OWNER/REPO (no glob characters),
-        // so this glob always compiles; fall back to exact otherwise.
-        let identity = IdentityPattern::parse(&pattern)
-            .unwrap_or_else(|_| IdentityPattern::Exact(pattern.clone()));
+        let identities = ["release.yml", "release.yaml"]
+            .iter()
+            .map(|file| {
+                let pattern =
+                    format!("https://github.com/{repository}/.github/workflows/{file}@refs/tags/*");
+                // The repository was validated as OWNER/REPO (no glob
+                // characters), so this glob always compiles.
+                IdentityPattern::parse(&pattern).unwrap_or(IdentityPattern::Exact(pattern))
+            })
+            .collect();
         Self {
-            identities: vec![identity],
+            identities,
             issuer: GITHUB_ACTIONS_ISSUER.to_string(),
         }
     }
@@ -209,6 +224,7 @@ pub struct SigstoreVerifier {
 
 impl SigstoreVerifier {
     pub fn new(root: &TrustedRoot, label: &Path) -> Result<Self, SigstoreError> {
+        super::crypto::install();
         let verifier = Verifier::new(root).map_err(|e| SigstoreError::TrustedRoot {
             path: label.to_path_buf(),
             message: e.to_string(),
@@ -376,7 +392,7 @@ mod tests {
     /// entry, or of its inclusion proof, is rejected.
     #[test]
     fn log_entry_and_inclusion_proof_are_mandatory() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/sigstore");
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore");
         let artifact = std::fs::read(corpus.join("conformance/a.txt")).unwrap();
         let text = std::fs::read_to_string(
             corpus.join("conformance/happy-path-v0.3/bundle.sigstore.json"),
@@ -420,10 +436,21 @@ mod tests {
         assert!(
             !glob.matches("https://github.com/o/other/.github/workflows/x.yml@refs/heads/main")
         );
-        assert!(
-            IdentityPolicy::github_actions("o/r").identities[0].matches(uri),
-            "the default policy trusts the repository's workflows"
-        );
+        let default = IdentityPolicy::github_actions("o/r");
+        let trusted = |san: &str| default.identities.iter().any(|p| p.matches(san));
+        assert!(trusted(uri), "the release workflow on a tag");
+        assert!(trusted(
+            "https://github.com/o/r/.github/workflows/release.yaml@refs/tags/v2/rc.1"
+        ));
+        for other in [
+            "https://github.com/o/r/.github/workflows/ci.yml@refs/tags/v1.2.0",
+            "https://github.com/o/r/.github/workflows/release.yml@refs/heads/main",
+            "https://github.com/o/r/.github/workflows/release.yml@refs/pull/7/merge",
+            "https://github.com/o/r2/.github/workflows/release.yml@refs/tags/v1",
+            "https://github.com/o/r/.github/workflows/release.yml.evil@refs/tags/v1",
+        ] {
+            assert!(!trusted(other), "{other} must not be trusted by default");
+        }
         assert!(IdentityPattern::parse("a[").is_err());
         assert!(IdentityPolicy::new(&[], "x").is_err());
     }

@@ -16,7 +16,7 @@ use crate::common::{TestContext, show, stderr, stdout};
 const REAL_VENV_VAR: &str = "HEPHAESTUS_TEST_VENV";
 
 /// Write an executable shell script.
-fn script(path: &Path, body: &str) {
+pub(crate) fn script(path: &Path, body: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -25,7 +25,7 @@ fn script(path: &Path, body: &str) {
 /// A directory that is the whole PATH of the run (no python, no uv, no
 /// real tools unless the test puts them there), plus `sh`-level helpers
 /// the fake scripts need.
-fn fake_path(ctx: &TestContext) -> PathBuf {
+pub(crate) fn fake_path(ctx: &TestContext) -> PathBuf {
     let bin = ctx.base.join("fakebin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in ["sleep", "cat", "printf", "touch", "echo"] {
@@ -48,20 +48,34 @@ fn which(tool: &str) -> Result<PathBuf, ()> {
 
 /// Run hephaestus with PATH set to `path` only.
 fn drift(ctx: &TestContext, path: &Path, args: &[&str]) -> Output {
+    drift_with(ctx, path, args, &[])
+}
+
+/// Run hephaestus with PATH set to `path` only, no active virtualenv or
+/// uv environment unless `envs` sets one.
+pub(crate) fn drift_with(
+    ctx: &TestContext,
+    path: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Output {
     ctx.heph()
         .env("PATH", path)
         .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("UV_PROJECT_ENVIRONMENT")
+        .envs(envs.iter().copied())
         .arg("drift")
         .args(args)
         .output()
         .expect("spawn hephaestus")
 }
 
-fn json(out: &Output) -> serde_json::Value {
+pub(crate) fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(out)))
 }
 
-fn row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+pub(crate) fn row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     doc["tools"]
         .as_array()
         .unwrap()
@@ -585,8 +599,7 @@ fn real_ruff_and_mypy_from_a_venv() {
     let ctx = TestContext::new();
     std::os::unix::fs::symlink(&venv, ctx.root.join(".venv")).unwrap();
     // ruff: a pin on its own major.minor (OK); mypy: a range it cannot
-    // satisfy (Drift); mypy-extensions: a distribution with no command,
-    // read from package metadata.
+    // satisfy (Drift); mypy-extensions: a distribution with no command.
     let (major, minor) = {
         let mut p = ruff.split('.');
         (p.next().unwrap().to_string(), p.next().unwrap().to_string())
@@ -605,9 +618,11 @@ fn real_ruff_and_mypy_from_a_venv() {
     assert_eq!(row(&doc, "ruff")["status"], "ok", "{doc:#}");
     assert_eq!(row(&doc, "mypy")["actual"], mypy.as_str(), "{doc:#}");
     assert_eq!(row(&doc, "mypy")["status"], "drift", "{doc:#}");
-    let ext = row(&doc, "mypy-extensions");
-    assert_eq!(ext["status"], "ok", "{doc:#}");
-    assert_eq!(ext["source"], "metadata", "{doc:#}");
+    // Read from the venv's metadata, not by running the tools.
+    assert_eq!(row(&doc, "ruff")["source"], "metadata", "{doc:#}");
+    // A library (no command) is not a row.
+    assert_eq!(doc["skipped"][0]["name"], "mypy-extensions", "{doc:#}");
+    assert_eq!(doc["skipped"][0]["reason"], "library", "{doc:#}");
     assert_eq!(
         doc["remediation"][0]["argv"],
         serde_json::json!([

@@ -196,16 +196,3 @@ fn drift_entry_takes_args() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     assert_eq!(doc["ok"], true, "{}", stdout(&out));
 }
-
-#[test]
-fn a_second_root_is_a_usage_error_naming_both() {
-    let ctx = TestContext::new();
-    let out = ctx.run(["cleanup", "--dry-run", "one", "two"]);
-    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    assert!(
-        stderr(&out).contains("cleanup takes one ROOT directory, got 2: one, two"),
-        "{}",
-        show(&out)
-    );
-    assert!(stderr(&out).contains("--extra-path"), "{}", show(&out));
-}

@@ -5,20 +5,30 @@
 mod common;
 
 mod cleanup;
+mod cleanup_flow;
+#[cfg(target_os = "linux")]
+mod cleanup_mounts;
+mod cleanup_trust;
 mod cli;
 mod color;
 mod completions;
 mod config;
 mod docs;
 mod drift;
+mod drift_env;
 mod git_layer;
 mod guard_rails;
 mod hook_chain;
 mod hook_manifest;
 mod hooks;
+mod hygiene_bench;
+mod hygiene_cli;
+mod hygiene_corpus;
+mod hygiene_diff;
 mod packaging;
 mod precommit;
 mod release;
+mod release_hostile;
 mod release_server;
 mod release_sigstore;
 mod threat_model;

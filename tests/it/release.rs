@@ -21,10 +21,24 @@ pub(crate) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// A gzip'd tar; names are written raw so tests can build hostile archives.
-fn targz(entries: &[(&str, &[u8], u32, Option<&str>)]) -> Vec<u8> {
+/// A link target longer than the header's 100 bytes goes in a GNU
+/// long-link record first.
+pub(crate) fn targz(entries: &[(&str, &[u8], u32, Option<&str>)]) -> Vec<u8> {
     let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut builder = tar::Builder::new(enc);
     for (name, data, mode, link) in entries {
+        if let Some(link) = link.filter(|l| l.len() > 100) {
+            let mut long = tar::Header::new_gnu();
+            long.set_entry_type(tar::EntryType::GNULongLink);
+            long.set_size(link.len() as u64 + 1);
+            let old = long.as_old_mut();
+            old.name.fill(0);
+            old.name[..13].copy_from_slice(b"././@LongLink");
+            long.set_cksum();
+            let mut data = link.as_bytes().to_vec();
+            data.push(0);
+            builder.append(&long, data.as_slice()).expect("long link");
+        }
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(if link.is_some() {
             tar::EntryType::Symlink
@@ -37,8 +51,9 @@ fn targz(entries: &[(&str, &[u8], u32, Option<&str>)]) -> Vec<u8> {
         old.name.fill(0);
         old.name[..name.len()].copy_from_slice(name.as_bytes());
         if let Some(link) = link {
+            let short = &link.as_bytes()[..link.len().min(100)];
             old.linkname.fill(0);
-            old.linkname[..link.len()].copy_from_slice(link.as_bytes());
+            old.linkname[..short.len()].copy_from_slice(short);
         }
         h.set_cksum();
         builder.append(&h, *data).expect("append");
@@ -46,9 +61,9 @@ fn targz(entries: &[(&str, &[u8], u32, Option<&str>)]) -> Vec<u8> {
     builder.into_inner().expect("tar").finish().expect("gzip")
 }
 
-const TOOL: &[u8] = b"#!/bin/sh\necho tool 1.0\n";
+pub(crate) const TOOL: &[u8] = b"#!/bin/sh\necho tool 1.0\n";
 
-fn tool_archive() -> Vec<u8> {
+pub(crate) fn tool_archive() -> Vec<u8> {
     targz(&[
         ("tool-1.0/bin/tool", TOOL, 0o755, None),
         ("tool-1.0/README.md", b"# tool\n", 0o644, None),
@@ -59,18 +74,25 @@ pub(crate) struct Fixture {
     pub(crate) ctx: TestContext,
     pub(crate) server: TestServer,
     pub(crate) bin: PathBuf,
+    /// `OWNER/REPO` the release is published for.
+    pub(crate) repo: &'static str,
     /// The release JSON last published.
     release: std::cell::RefCell<Vec<u8>>,
 }
 
 impl Fixture {
     pub(crate) fn new() -> Self {
+        Self::for_repo(REPO)
+    }
+
+    pub(crate) fn for_repo(repo: &'static str) -> Self {
         let ctx = TestContext::new();
         let bin = ctx.base.join("bin");
         Self {
             ctx,
             server: TestServer::start(),
             bin,
+            repo,
             release: std::cell::RefCell::default(),
         }
     }
@@ -79,20 +101,30 @@ impl Fixture {
     /// served like GitHub: the API asset URL on 127.0.0.1 redirects to
     /// `/dl/N` on localhost. Returns the download paths.
     pub(crate) fn publish(&self, assets: &[(&str, &[u8])]) -> Vec<String> {
+        self.publish_with(assets, true)
+    }
+
+    /// [`Fixture::publish`], with or without each asset's `size` in the
+    /// release JSON.
+    pub(crate) fn publish_with(&self, assets: &[(&str, &[u8])], sized: bool) -> Vec<String> {
+        let repo = self.repo;
         let mut json_assets = Vec::new();
         let mut paths = Vec::new();
         for (i, (name, body)) in assets.iter().enumerate() {
-            let api_path = format!("/repos/{REPO}/releases/assets/{i}");
+            let api_path = format!("/repos/{repo}/releases/assets/{i}");
             let dl = format!("/dl/{i}");
             self.server
                 .route(&api_path, vec![Reply::Redirect(self.server.other_url(&dl))]);
             self.server.route(&dl, vec![Reply::Ok(body.to_vec())]);
-            json_assets.push(serde_json::json!({
+            let mut asset = serde_json::json!({
                 "name": name,
                 "url": format!("{}{api_path}", self.server.api_url()),
                 "browser_download_url": self.server.other_url(&dl),
-                "size": body.len(),
-            }));
+            });
+            if sized {
+                asset["size"] = body.len().into();
+            }
+            json_assets.push(asset);
             paths.push(dl);
         }
         let release = serde_json::json!({
@@ -106,11 +138,11 @@ impl Fixture {
         .into_bytes();
         *self.release.borrow_mut() = release.clone();
         self.server.route(
-            &format!("/repos/{REPO}/releases/latest"),
+            &format!("/repos/{repo}/releases/latest"),
             vec![Reply::Ok(release.clone())],
         );
         self.server.route(
-            &format!("/repos/{REPO}/releases/tags/v1.0"),
+            &format!("/repos/{repo}/releases/tags/v1.0"),
             vec![Reply::Ok(release)],
         );
         paths
@@ -127,11 +159,20 @@ impl Fixture {
     }
 
     pub(crate) fn install(&self, extra: &[&str]) -> Output {
+        self.install_cmd(extra)
+            .output()
+            .map(|out| self.no_token_leak(out))
+            .expect("spawn hephaestus")
+    }
+
+    /// The `release install` command with the fixture's defaults (a flag
+    /// in `extra` replaces its default), not yet run.
+    pub(crate) fn install_cmd(&self, extra: &[&str]) -> std::process::Command {
         let api_url = self.server.api_url();
         let ca = self.server.ca_file.display().to_string();
         let bin = self.bin.display().to_string();
         let defaults = [
-            ("--repository", REPO),
+            ("--repository", self.repo),
             ("--api-url", api_url.as_str()),
             ("--ca-bundle", ca.as_str()),
             ("--bin-dir", bin.as_str()),
@@ -146,23 +187,24 @@ impl Fixture {
             }
         }
         args.extend_from_slice(extra);
-        let out = self
-            .ctx
-            .heph()
-            .args(&args)
+        let mut cmd = self.ctx.heph();
+        cmd.args(&args)
             .env("GITHUB_TOKEN", TOKEN)
             .env_remove("HTTPS_PROXY")
             .env_remove("https_proxy")
             .env_remove("ALL_PROXY")
-            .env_remove("all_proxy")
-            .output()
-            .expect("spawn hephaestus");
+            .env_remove("all_proxy");
+        cmd
+    }
+
+    /// `out`, after checking the token appears nowhere in it.
+    pub(crate) fn no_token_leak(&self, out: Output) -> Output {
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert!(!all.contains(TOKEN), "the token leaked:\n{}", show(&out));
         out
     }
 
-    fn cache_dir(&self) -> PathBuf {
+    pub(crate) fn cache_dir(&self) -> PathBuf {
         self.ctx.home.join(".cache/hephaestus/release")
     }
 
@@ -171,7 +213,7 @@ impl Fixture {
     }
 }
 
-fn list(dir: &Path) -> Vec<String> {
+pub(crate) fn list(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -486,7 +528,7 @@ fn http_urls_and_redirects_to_http_are_refused() {
 }
 
 #[test]
-fn untrusted_server_certificate_is_refused() {
+fn untrusted_server_certificate_is_refused_and_never_retried() {
     let f = Fixture::new();
     f.publish_tool();
     let out = f
@@ -494,7 +536,7 @@ fn untrusted_server_certificate_is_refused() {
         .heph()
         .args(["release", "install", "--repository", REPO, "--api-url"])
         .arg(f.server.api_url())
-        .args(["--max-retries", "0", "--allow-unsigned"])
+        .args(["--max-retries", "3", "--allow-unsigned"])
         .output()
         .expect("spawn");
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
@@ -502,6 +544,18 @@ fn untrusted_server_certificate_is_refused() {
         f.server.requests().is_empty(),
         "request sent over untrusted TLS"
     );
+    let err = stderr(&out);
+    assert!(
+        err.contains("TLS: invalid peer certificate"),
+        "{}",
+        show(&out)
+    );
+    assert!(err.contains("--ca-bundle"), "the hint names the fix: {err}");
+    assert!(
+        !err.contains("retrying"),
+        "a certificate error was retried: {err}"
+    );
+    assert_eq!(f.server.connections(), 1, "one handshake, no retries");
 }
 
 #[test]

@@ -30,6 +30,12 @@ pub enum Reply {
     Truncated { body: Vec<u8>, sent: usize },
     /// Read the request, say nothing for this long, then hang up.
     Hang(Duration),
+    /// 200 announcing `len` bytes, then one byte every `every` until the
+    /// client hangs up (or `len` bytes went out).
+    Trickle { len: usize, every: Duration },
+    /// 200 without a Content-Length: zeros until the client hangs up (at
+    /// most `max` bytes, so a client that never stops cannot hang a test).
+    Endless { max: usize },
 }
 
 /// A request the server saw.
@@ -45,6 +51,8 @@ pub struct Logged {
 struct State {
     routes: HashMap<String, Vec<Reply>>,
     log: Vec<Logged>,
+    /// TCP connections accepted, whether or not TLS then succeeded.
+    connections: usize,
 }
 
 pub struct TestServer {
@@ -76,7 +84,7 @@ impl TestServer {
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca_cert.pem()).expect("write ca");
 
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("tls versions")
@@ -95,6 +103,9 @@ impl TestServer {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
+                if let Ok(mut state) = shared.lock() {
+                    state.connections += 1;
+                }
                 let config = config.clone();
                 let state = shared.clone();
                 std::thread::spawn(move || {
@@ -136,6 +147,11 @@ impl TestServer {
     /// How many requests asked for `path`.
     pub fn count(&self, path: &str) -> usize {
         self.requests().iter().filter(|r| r.path == path).count()
+    }
+
+    /// TCP connections accepted so far (a failed TLS handshake included).
+    pub fn connections(&self) -> usize {
+        self.state.lock().expect("state").connections
     }
 }
 
@@ -248,6 +264,24 @@ fn serve(
         Reply::Hang(duration) => {
             std::thread::sleep(duration);
             let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+        }
+        Reply::Trickle { len, every } => {
+            respond(&mut tls, "200 OK", "", b"", len)?;
+            for _ in 0..len {
+                std::thread::sleep(every);
+                tls.write_all(b"x")?;
+                tls.flush()?;
+            }
+        }
+        Reply::Endless { max } => {
+            tls.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
+            let chunk = vec![0u8; 64 * 1024];
+            let mut sent = 0;
+            while sent < max {
+                tls.write_all(&chunk)?;
+                sent += chunk.len();
+            }
+            tls.flush()?;
         }
     }
     Ok(())

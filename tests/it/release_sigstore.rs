@@ -1,7 +1,8 @@
 //! Sigstore, end to end: installs of a corpus artifact with its real
-//! bundle through the loopback server, and every case of the shared corpus
-//! (../shared/testdata/sigstore/cases.json) through the library API and
-//! through `hephaestus release verify`. Each case is reported by name.
+//! bundle through the loopback server, and every case of the corpus
+//! (tests/data/sigstore/cases.json; provenance and licence in the README
+//! beside it) through the library API and through `hephaestus release
+//! verify`. Each case is reported by name.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -9,7 +10,7 @@ use std::process::Output;
 use crate::common::{TestContext, show, stderr};
 use crate::release::{Fixture, json, sha256};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/sigstore");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sigstore");
 const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
@@ -116,6 +117,31 @@ fn sigstore_failures_fail_closed() {
         show(&out)
     );
     assert_eq!(f.server.count(&paths[0]), 0);
+}
+
+/// The default signer is the repository's release workflow on a tag. The
+/// corpus bundle is signed by the beacon repository's own workflow, but
+/// another one (`extremely-dangerous-oidc-beacon.yml`) on a branch
+/// (`refs/heads/main`): the old default (any workflow, any ref) accepted
+/// it; the default now refuses it and says what it expected.
+#[test]
+fn the_default_signer_is_the_release_workflow_on_a_tag() {
+    let f = Fixture::for_repo("sigstore-conformance/extremely-dangerous-public-oidc-beacon");
+    publish_signed(&f, "conformance/happy-path-v0.3/bundle.sigstore.json");
+    let root = corpus("trusted_root/production.json").display().to_string();
+    let out = f.install(&["--asset-pattern", "a.txt", "--trusted-root", &root]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains(BEACON), "{}", show(&out));
+    assert!(
+        err.contains("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/release.yml@refs/tags/*"),
+        "{}",
+        show(&out)
+    );
+    assert!(!f.bin.exists());
+    // Naming that workflow and ref explicitly trusts it.
+    let out = signed_install(&f, BEACON, GITHUB_ISSUER);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
 }
 
 struct Case {

@@ -1,0 +1,181 @@
+//! `hephaestus builtin` as a command: listing, usage errors that name the
+//! flag, per-check help, the documented departures from the reference
+//! (never writing through a symbolic link, going on after a file that
+//! cannot be read), stable output order under parallelism, and git checks
+//! outside a repository.
+
+use crate::common::{TestContext, show, stderr, stdout};
+
+#[test]
+fn list_names_every_check() {
+    let ctx = TestContext::new();
+    let out = ctx.run(["builtin", "--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let text = stdout(&out);
+    for id in [
+        "trailing-whitespace",
+        "end-of-file-fixer",
+        "mixed-line-ending",
+        "fix-byte-order-marker",
+        "check-yaml",
+        "check-json",
+        "check-toml",
+        "check-xml",
+        "check-merge-conflict",
+        "check-added-large-files",
+        "check-case-conflict",
+        "check-illegal-windows-names",
+        "check-symlinks",
+        "destroyed-symlinks",
+        "check-executables-have-shebangs",
+        "check-shebang-scripts-are-executable",
+        "detect-private-key",
+        "no-commit-to-branch",
+        "forbid-new-submodules",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "{id} missing from:\n{text}"
+        );
+    }
+    assert_eq!(text.lines().count(), 19, "{text}");
+}
+
+#[test]
+fn usage_errors_name_the_check_or_flag_and_exit_2() {
+    let ctx = TestContext::new();
+    let out = ctx.run(["builtin", "check-yml", "a.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("did you mean \"check-yaml\""),
+        "{}",
+        show(&out)
+    );
+
+    let out = ctx.run(["builtin", "check-added-large-files", "--maxkb=lots", "a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("--maxkb") && stderr(&out).contains("lots"),
+        "{}",
+        show(&out)
+    );
+    assert!(stderr(&out).contains("hint:"), "{}", show(&out));
+
+    let out = ctx.run(["builtin", "mixed-line-ending", "--fix=dos", "a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(stderr(&out).contains("invalid choice"), "{}", show(&out));
+
+    let out = ctx.run(["builtin", "check-json", "--indent", "4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(stderr(&out).contains("--indent"), "{}", show(&out));
+
+    let out = ctx.run(["builtin", "no-commit-to-branch", "-p", "(?<=x)y"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(stderr(&out).contains("(?<=x)y"), "{}", show(&out));
+}
+
+#[test]
+fn help_of_a_check_lists_its_options() {
+    let ctx = TestContext::new();
+    let out = ctx.run(["builtin", "check-yaml", "--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("--allow-multiple-documents") && stdout(&out).contains("--unsafe"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn fixers_never_write_through_a_symlink() {
+    let ctx = TestContext::new();
+    ctx.write("real.txt", "trailing   \n");
+    std::os::unix::fs::symlink("real.txt", ctx.root.join("link.txt")).unwrap();
+    let out = ctx.run(["builtin", "trailing-whitespace", "link.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("link.txt: is a symbolic link"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(ctx.read("real.txt"), b"trailing   \n");
+    // The file itself is fixed as usual.
+    let out = ctx.run(["builtin", "trailing-whitespace", "real.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(ctx.read("real.txt"), b"trailing\n");
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_others_still_checked() {
+    let ctx = TestContext::new();
+    ctx.write("a.txt", "no newline");
+    ctx.write("c.txt", "no newline either");
+    let out = ctx.run([
+        "builtin",
+        "end-of-file-fixer",
+        "a.txt",
+        "missing.txt",
+        "c.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("missing.txt: cannot read it"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(stdout(&out), "Fixing a.txt\nFixing c.txt\n");
+    assert_eq!(ctx.read("c.txt"), b"no newline either\n");
+}
+
+#[test]
+fn output_follows_the_order_files_were_given() {
+    let ctx = TestContext::new();
+    let mut names = Vec::new();
+    for i in (0..300).rev() {
+        let name = format!("f{i:03}.txt");
+        ctx.write(&name, "x  \n");
+        names.push(name);
+    }
+    let mut args = vec!["builtin".to_string(), "trailing-whitespace".to_string()];
+    args.extend(names.iter().cloned());
+    let out = ctx.run(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let expected: String = names.iter().map(|n| format!("Fixing {n}\n")).collect();
+    assert_eq!(stdout(&out), expected);
+    assert!(names.iter().all(|n| ctx.read(n) == b"x\n"));
+}
+
+#[test]
+fn file_names_after_a_double_dash_may_start_with_a_dash() {
+    let ctx = TestContext::new();
+    ctx.write("-odd.txt", "x");
+    let out = ctx.run(["builtin", "end-of-file-fixer", "--", "-odd.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(ctx.read("-odd.txt"), b"x\n");
+}
+
+#[test]
+fn git_checks_outside_a_repository_are_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hephaestus"))
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
+        .env_remove("GIT_DIR")
+        .args(["builtin", "check-case-conflict", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("not inside a git repository"),
+        "{}",
+        show(&out)
+    );
+    // Content checks need no repository.
+    std::fs::write(dir.path().join("a.json"), "{\"a\": 1}").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hephaestus"))
+        .current_dir(dir.path())
+        .args(["builtin", "check-json", "a.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+}
