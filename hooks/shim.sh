@@ -19,7 +19,7 @@ elif command -v hephaestus >/dev/null 2>&1; then
     heph=hephaestus
 else
     echo "hephaestus: the $hook_type hook cannot run: hephaestus is neither at $installed_bin nor on PATH." >&2
-    echo "hephaestus: install it again (cargo install hephaestus), or skip the hook once with HEPHAESTUS=0." >&2
+    echo "hephaestus: install it again (cargo install --locked hephaestus-hooks, or cargo binstall hephaestus-hooks), or skip the hook once with HEPHAESTUS=0." >&2
     exit 1
 fi
 

@@ -6,6 +6,7 @@
 
 pub mod cleanup;
 pub mod cli;
+pub mod color;
 pub mod commands;
 pub mod config;
 pub mod drift;

@@ -1,20 +1,11 @@
 //! The one place output goes through: data on stdout, status, warnings and
-//! errors on stderr, colour only where the stream is a terminal (or forced),
-//! never when `NO_COLOR` is set, and messages that read fine without it.
+//! errors on stderr, colour decided per stream by [`crate::color`], and
+//! messages that read fine without it.
 
 use std::io::{IsTerminal, Write};
 
-use owo_colors::OwoColorize;
-
-/// `--color auto|always|never`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
+use crate::color::{self, ColorEnv, paint};
+pub use crate::color::{ColorChoice, Tone};
 
 /// How much status output to show (`-q`, default, `-v`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,18 +13,6 @@ pub enum Verbosity {
     Quiet,
     Normal,
     Verbose,
-}
-
-/// Colours the printer knows; the palette of the seeds' guide (green ok,
-/// yellow warning or skipped, red error, cyan information).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Ok,
-    Warn,
-    Bad,
-    Info,
-    Dim,
-    Bold,
 }
 
 /// Writes data to stdout and everything else to stderr.
@@ -45,18 +24,14 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// Decide colour once from the flag, `NO_COLOR` and whether each stream
-    /// is a terminal.
+    /// Decide colour once per stream from the flag, the environment
+    /// (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `FORCE_COLOR`, `TERM`) and
+    /// whether the stream is a terminal; the rules are in [`crate::color`].
     pub fn new(choice: ColorChoice, verbosity: Verbosity) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let decide = |is_tty: bool| match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => is_tty && !no_color,
-        };
+        let env = ColorEnv::from_process();
         Self {
-            stdout_color: decide(std::io::stdout().is_terminal()),
-            stderr_color: decide(std::io::stderr().is_terminal()),
+            stdout_color: color::decide(choice, &env, std::io::stdout().is_terminal()),
+            stderr_color: color::decide(choice, &env, std::io::stderr().is_terminal()),
             verbosity,
         }
     }
@@ -137,20 +112,6 @@ impl Printer {
     /// `hint: …` on stderr, printed after an error.
     pub fn hint(&self, text: &str) {
         eprintln_safe(&format!("  {} {text}", self.paint("hint:", Tone::Info)));
-    }
-}
-
-fn paint(text: &str, tone: Tone, enabled: bool) -> String {
-    if !enabled {
-        return text.to_string();
-    }
-    match tone {
-        Tone::Ok => text.green().to_string(),
-        Tone::Warn => text.yellow().to_string(),
-        Tone::Bad => text.red().bold().to_string(),
-        Tone::Info => text.cyan().to_string(),
-        Tone::Dim => text.dimmed().to_string(),
-        Tone::Bold => text.bold().to_string(),
     }
 }
 

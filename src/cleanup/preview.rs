@@ -59,7 +59,7 @@ pub fn shown_path(plan: &Plan, path: &Path) -> String {
 /// The preview table. `action` is what will happen to each path.
 pub fn table(plan: &Plan, action: &str, utf8: bool) -> String {
     let mut t = Table::new();
-    t.load_preset(if utf8 {
+    t.load_style(if utf8 {
         presets::UTF8_FULL_CONDENSED
     } else {
         presets::ASCII_FULL_CONDENSED

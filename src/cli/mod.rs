@@ -2,10 +2,12 @@
 //! turns every outcome (success, error, panic, closed pipe) into one of the
 //! documented exit codes.
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
 use crate::exit::ExitStatus;
@@ -25,7 +27,9 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// When to use colour (NO_COLOR turns `auto` off).
+    /// When to use colour; `auto` follows NO_COLOR, CLICOLOR_FORCE,
+    /// FORCE_COLOR, CLICOLOR and TERM=dumb, then whether the output is a
+    /// terminal.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "HEPHAESTUS_COLOR")]
     pub color: ColorChoice,
     /// Show more detail.
@@ -134,7 +138,10 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
 /// exit code. Panics are reported as internal errors without a backtrace.
 pub fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let result = std::panic::catch_unwind(|| {
         let ctx = match Context::new(&cli.global) {
             Ok(ctx) => ctx,
@@ -147,6 +154,51 @@ pub fn main() -> ExitCode {
         }
     });
     result.unwrap_or(ExitStatus::Internal).into()
+}
+
+/// Parse the command line. Help, version and usage errors are printed
+/// here under the same colour rules as all other output ([`crate::color`])
+/// instead of clap's own detection: the message is rendered plain and,
+/// when the stream it goes to gets colour, rendered again in colour.
+fn parse(args: Vec<OsString>) -> Result<Cli, ExitCode> {
+    let command = || {
+        Cli::command()
+            .styles(crate::color::clap_styles())
+            .color(clap::ColorChoice::Never)
+    };
+    let matches = command().try_get_matches_from(&args);
+    let err = match matches.and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => return Ok(cli),
+        Err(err) => err,
+    };
+    let is_terminal = if err.use_stderr() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let colored = crate::color::decide(
+        crate::color::choice_from_args(&args),
+        &crate::color::ColorEnv::from_process(),
+        is_terminal,
+    );
+    let err = if colored {
+        command()
+            .color(clap::ColorChoice::Always)
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m))
+            .err()
+            .unwrap_or(err)
+    } else {
+        err
+    };
+    // Like clap's own `exit`: a closed stream is no reason to panic.
+    let _ = err.print();
+    Err(if err.use_stderr() {
+        ExitStatus::Usage
+    } else {
+        ExitStatus::Success
+    }
+    .into())
 }
 
 fn install_panic_hook() {

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use crate::cli::Context;
 use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
-use crate::hooks::install::{self, HookState, Installed, Removed};
+use crate::hooks::install::{self, HookFile, HookState, How, Removed};
 use crate::hooks::keeper;
 use crate::printer::Tone;
 use crate::runner::{self, RunRequest};
@@ -89,14 +89,33 @@ fn install_hooks(ctx: &Context, args: &InstallArgs) -> anyhow::Result<ExitStatus
         .and_then(|p| p.canonicalize())
         .map_err(|e| anyhow::anyhow!("cannot find the path of the running hephaestus: {e}"))?;
     for hook in types {
-        let outcome = install::install(&dir, hook, &binary)?;
-        let path = dir.path.join(hook.as_str());
-        let msg = match outcome {
-            Installed::New => format!("installed {hook} hook at {}", path.display()),
-            Installed::Updated => format!("updated {hook} hook at {}", path.display()),
-            Installed::ChainedLegacy => format!(
-                "installed {hook} hook at {}; the existing hook was kept as {hook}.legacy and runs first",
-                path.display()
+        let installed = install::install(&dir, hook, &binary)?;
+        let at = installed.path.display();
+        let msg = match installed.how {
+            How::New => format!("installed {hook} hook at {at}"),
+            How::Updated => format!("updated {hook} hook at {at}"),
+            How::ChainedLegacy => format!(
+                "installed {hook} hook at {at}; the existing hook was kept as {hook}.legacy and runs first"
+            ),
+            How::BehindFramework { framework, moved } => {
+                let mut msg = format!(
+                    "installed {hook} hook at {at}; the {hook} hook of {} runs it first",
+                    framework.name()
+                );
+                if let Some(moved) = moved {
+                    msg.push_str(&format!(
+                        "; the hook that was there was moved to {} and runs before hephaestus",
+                        moved.display()
+                    ));
+                }
+                msg
+            }
+            How::RepairedFramework { framework } => format!(
+                "moved the {hook} hook of {} back to {hook} (it cannot run as {hook}.legacy) and installed hephaestus at {at}, which it runs first",
+                framework.name()
+            ),
+            How::MovedToFront => format!(
+                "moved the {hook} hook back to {at}; the hook that was there was kept as {hook}.legacy and runs first"
             ),
         };
         ctx.printer.status(&msg);
@@ -117,6 +136,9 @@ fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitSt
             Removed::Removed => ctx.printer.status(&format!("removed {hook} hook")),
             Removed::RestoredLegacy => ctx.printer.status(&format!(
                 "removed {hook} hook and restored the previous one"
+            )),
+            Removed::FromChain => ctx.printer.status(&format!(
+                "removed hephaestus from behind the {hook} hook ({hook}.legacy)"
             )),
             Removed::NotOurs if !args.hook_types.is_empty() => ctx
                 .printer
@@ -141,44 +163,68 @@ fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
     p.outln(&format!("hooks directory: {}{origin}", dir.path.display()))?;
     let mut any = false;
     for hook in HookType::ALL {
-        match install::state(&dir.path, hook) {
-            HookState::Absent => {}
-            HookState::Foreign => p.outln(&format!(
-                "{hook}: {}",
-                p.paint_out("not managed by hephaestus", Tone::Warn)
-            ))?,
-            HookState::Ours { version, legacy } => {
-                any = true;
-                let mut notes = Vec::new();
-                if version != env!("CARGO_PKG_VERSION") {
-                    notes.push(format!(
-                        "written by hephaestus {version}; run `hephaestus hook install` to update"
-                    ));
-                }
-                if legacy {
-                    notes.push(format!("runs {hook}.legacy first"));
-                }
-                let suffix = if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", notes.join("; "))
-                };
+        let state = install::state(&dir.path, hook);
+        let Some(version) = state.our_version() else {
+            if let HookState::NotOurs {
+                hook: HookFile::Foreign | HookFile::Framework(_),
+            } = state
+            {
                 p.outln(&format!(
-                    "{}{suffix}",
-                    p.paint_out(hook.as_str(), Tone::Bold)
+                    "{hook}: {}",
+                    p.paint_out("not managed by hephaestus", Tone::Warn)
                 ))?;
-                let names: Vec<&str> = steps
-                    .iter()
-                    .filter(|s| s.runs_in(hook))
-                    .map(|s| s.name.as_str())
-                    .collect();
-                if names.is_empty() {
-                    p.outln("  (no steps)")?;
-                }
-                for n in names {
-                    p.outln(&format!("  - {n}"))?;
-                }
             }
+            continue;
+        };
+        let mut notes = Vec::new();
+        match &state {
+            HookState::Ours { legacy, .. } => match legacy {
+                HookFile::Absent => {}
+                HookFile::Framework(f) => notes.push(format!(
+                    "runs {hook}.legacy first, the hook of {}, which fails there; run `hephaestus hook install` to repair",
+                    f.name()
+                )),
+                HookFile::Ours { .. } | HookFile::Foreign => {
+                    notes.push(format!("runs {hook}.legacy first"))
+                }
+            },
+            HookState::BehindFramework { framework, .. } => notes.push(format!(
+                "installed by {}, which runs hephaestus as {hook}.legacy first",
+                framework.name()
+            )),
+            HookState::BehindForeign { .. } => notes.push(format!(
+                "another hook is installed here; hephaestus is {hook}.legacy and runs only if that hook calls it; `hephaestus hook install` puts it in front"
+            )),
+            HookState::Orphaned { .. } => notes.push(format!(
+                "only {hook}.legacy is left, which git does not run; run `hephaestus hook install`"
+            )),
+            HookState::NotOurs { .. } => {}
+        }
+        if version != env!("CARGO_PKG_VERSION") {
+            notes.push(format!(
+                "written by hephaestus {version}; run `hephaestus hook install` to update"
+            ));
+        }
+        any = true;
+        let suffix = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
+        p.outln(&format!(
+            "{}{suffix}",
+            p.paint_out(hook.as_str(), Tone::Bold)
+        ))?;
+        let names: Vec<&str> = steps
+            .iter()
+            .filter(|s| s.runs_in(hook))
+            .map(|s| s.name.as_str())
+            .collect();
+        if names.is_empty() {
+            p.outln("  (no steps)")?;
+        }
+        for n in names {
+            p.outln(&format!("  - {n}"))?;
         }
     }
     if !any {

@@ -1,6 +1,7 @@
 //! `hephaestus init`: write a commented starter `hephaestus.toml` for the
-//! presets detected in the project. Never overwrites without `--force`, and
-//! never creates a second configuration next to `[tool.hephaestus]`.
+//! presets detected in the project. Never overwrites without `--force`,
+//! never creates a second configuration next to `[tool.hephaestus]`, and
+//! refuses a bare repository (it has no work tree to configure).
 
 use std::io::Write;
 
@@ -20,11 +21,12 @@ pub struct InitArgs {
 }
 
 pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
-    let repo = crate::git::Repo::discover(&ctx.cwd).ok();
-    let root = repo
-        .as_ref()
-        .and_then(|r| r.work_tree().ok().map(|p| p.to_path_buf()))
-        .unwrap_or_else(|| ctx.cwd.clone());
+    // Inside a repository the file goes to the work tree root; a bare
+    // repository has none, and its git dir is no place for it.
+    let root = match crate::git::Repo::discover(&ctx.cwd) {
+        Ok(repo) => repo.work_tree()?.to_path_buf(),
+        Err(_) => ctx.cwd.clone(),
+    };
     let target = root.join(config::CONFIG_FILE);
     if target.exists() && !args.force {
         return Err(

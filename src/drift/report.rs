@@ -5,12 +5,13 @@
 
 use std::path::PathBuf;
 
-use comfy_table::{Cell, Color, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
 use super::declared::Skipped;
 use super::remediate::{Ran, Remedy};
 use super::status::Status;
+use crate::color::{Tone, paint};
 use crate::exit::ExitStatus;
 use crate::pyenv::{EnvKind, PythonEnv};
 
@@ -155,10 +156,12 @@ impl DriftReport {
 }
 
 /// The seeds' box: heavy top and header, light body, no row separators.
-/// Order: left, right, top, bottom, header left/line/cross/right,
-/// vertical, horizontal, middle cross, left/right/top/bottom joins,
-/// corners.
-const SEED_STYLE: &str = "││━─┡━╇┩│    ┳┴┏┓└┘";
+const SEED_STYLE: TableStyle = TableStyle::new()
+    .top_border(LineStyle::new('┏', '━', '┳', '┓'))
+    .header_lines(ContentLineStyle::new('┃', '┃', '┃'))
+    .header_separator(LineStyle::new('┡', '━', '╇', '┩'))
+    .content_lines(ContentLineStyle::new('│', '│', '│'))
+    .bottom_border(LineStyle::new('└', '─', '┴', '┘'));
 
 /// The table exactly in the seeds' shape:
 ///
@@ -171,53 +174,68 @@ const SEED_STYLE: &str = "││━─┡━╇┩│    ┳┴┏┓└┘";
 /// ```
 ///
 /// `color` paints the Status column (green OK, yellow Drift, red Missing
-/// and Error); the caller decides (terminal, `--color`, `NO_COLOR`).
+/// and Error); the caller decides ([`crate::color`]). The table is laid
+/// out plain and the status word painted afterwards, so escape codes never
+/// count towards a column's width.
 pub fn render_table(report: &DriftReport, color: bool) -> String {
     let mut table = Table::new();
     table
-        .load_preset(SEED_STYLE)
+        .load_style(SEED_STYLE)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .force_no_tty()
         .set_header(["Tool", "Expected", "Actual", "Status"]);
-    if color {
-        table.enforce_styling();
-    }
     for row in &report.tools {
         let actual = row
             .actual
             .clone()
             .unwrap_or_else(|| row.actual_label.clone());
-        let mut status = Cell::new(row.status.label());
-        if color {
-            status = status.fg(match row.status {
-                Status::Ok => Color::Green,
-                Status::Drift => Color::Yellow,
-                Status::Missing | Status::Error => Color::Red,
-            });
-        }
         table.add_row(vec![
-            Cell::new(&row.name),
-            Cell::new(&row.expected),
-            Cell::new(actual),
-            status,
+            row.name.clone(),
+            row.expected.clone(),
+            actual,
+            row.status.label().to_string(),
         ]);
     }
-    // comfy-table draws header and body with the same verticals; the
-    // seeds' header uses heavy ones, so swap them above the header rule.
     let mut out = String::new();
-    let mut in_header = true;
+    let mut statuses = report.tools.iter().map(|t| t.status);
     for line in table.lines() {
-        if line.starts_with('┡') {
-            in_header = false;
-        }
-        if in_header {
-            out.push_str(&line.replace('│', "┃"));
-        } else {
-            out.push_str(&line);
+        // Body rows are the lines that start with the light vertical, in
+        // the order the rows were added.
+        match (color, line.starts_with('│')) {
+            (true, true) => match statuses.next() {
+                Some(status) => out.push_str(&paint_status(&line, status)),
+                None => out.push_str(&line),
+            },
+            _ => out.push_str(&line),
         }
         out.push('\n');
     }
     out
+}
+
+/// Paint the status word in the last cell of a rendered body row.
+fn paint_status(line: &str, status: Status) -> String {
+    let tone = match status {
+        Status::Ok => Tone::Ok,
+        Status::Drift => Tone::Warn,
+        Status::Missing | Status::Error => Tone::Bad,
+    };
+    let label = status.label();
+    let last_cell = line
+        .trim_end_matches('│')
+        .rfind('│')
+        .map(|i| i + '│'.len_utf8());
+    match last_cell {
+        Some(start) if line[start..].trim_start().starts_with(label) => {
+            let at = start + (line[start..].len() - line[start..].trim_start().len());
+            format!(
+                "{}{}{}",
+                &line[..at],
+                paint(label, tone, true),
+                &line[at + label.len()..]
+            )
+        }
+        _ => line.to_string(),
+    }
 }
 
 /// The remediation block printed under the table (empty when nothing can

@@ -1,6 +1,8 @@
 //! Configuration: discovery, `init`, `config show`, and the errors a user
 //! sees for a bad file (snapshot-tested with paths filtered).
 
+use std::ffi::OsStr;
+
 use crate::common::{TestContext, show, stderr, stdout};
 
 fn config_error(ctx: &TestContext) -> String {
@@ -175,4 +177,53 @@ fn init_refuses_next_to_tool_hephaestus() {
     let out = ctx.run(["init"]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(!ctx.root.join("hephaestus.toml").exists());
+}
+
+#[test]
+fn init_refuses_a_bare_repository_and_writes_nothing() {
+    let ctx = TestContext::new();
+    let bare = ctx.base.join("bare.git");
+    ctx.git([
+        OsStr::new("init"),
+        OsStr::new("-q"),
+        OsStr::new("--bare"),
+        bare.as_os_str(),
+    ]);
+    let before = listing(&bare);
+    let out = ctx.heph().current_dir(&bare).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("is a bare repository"),
+        "{}",
+        show(&out)
+    );
+    assert!(stderr(&out).contains("hint:"), "{}", show(&out));
+    assert!(!bare.join("hephaestus.toml").exists());
+    assert_eq!(listing(&bare), before, "nothing written into the git dir");
+    // The same from a directory inside the bare repository.
+    let out = ctx
+        .heph()
+        .current_dir(bare.join("refs"))
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(!bare.join("refs/hephaestus.toml").exists());
+}
+
+/// Every path under `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
 }
