@@ -4,6 +4,9 @@
 //! `git apply <patch>` reproduces the user's unstaged changes on top of
 //! the index. Writing it ourselves from bytes already in memory costs
 //! microseconds, where a `git diff` process re-reads the whole index.
+//! A content too large to inline (see [`Side::data`]) gets git's
+//! "Binary files … differ" line instead of a literal: the keeper's backup
+//! holds it, and `git apply --exclude=<path>` applies the rest.
 
 use std::io::Write;
 
@@ -21,8 +24,8 @@ pub struct Side<'a> {
     pub mode: u32,
     /// Blob id (hex).
     pub id: String,
-    /// Content (a symlink's target).
-    pub data: &'a [u8],
+    /// Content (a symlink's target); `None` when it is too large to inline.
+    pub data: Option<&'a [u8]>,
 }
 
 /// Quote a path as git does in patch headers (C style, in double quotes,
@@ -87,6 +90,17 @@ fn literal(data: &[u8], out: &mut String) {
     out.push('\n');
 }
 
+/// A literal of `data`, or git's line for a binary change without one.
+fn binary(a: &str, b: &str, data: Option<&[u8]>, out: &mut String) {
+    match data {
+        Some(data) => {
+            out.push_str("GIT binary patch\n");
+            literal(data, out);
+        }
+        None => out.push_str(&format!("Binary files {a} and {b} differ\n")),
+    }
+}
+
 /// The patch section turning `old` (the index) into `new` (the work tree)
 /// at `path`; `None` for a side that does not exist.
 pub fn section(path: &[u8], old: Option<&Side<'_>>, new: Option<&Side<'_>>) -> String {
@@ -113,8 +127,7 @@ pub fn section(path: &[u8], old: Option<&Side<'_>>, new: Option<&Side<'_>>) -> S
                 } else {
                     out.push_str(&format!("index {}..{}\n", o.id, n.id));
                 }
-                out.push_str("GIT binary patch\n");
-                literal(n.data, &mut out);
+                binary(&a, &b, n.data, &mut out);
             }
         }
         (Some(o), None) => {
@@ -126,10 +139,10 @@ pub fn section(path: &[u8], old: Option<&Side<'_>>, new: Option<&Side<'_>>) -> S
         }
         (None, Some(n)) => {
             out.push_str(&format!(
-                "new file mode {:o}\nindex {ZERO_ID}..{}\nGIT binary patch\n",
+                "new file mode {:o}\nindex {ZERO_ID}..{}\n",
                 n.mode, n.id
             ));
-            literal(n.data, &mut out);
+            binary(&a, &b, n.data, &mut out);
         }
         (None, None) => out.clear(),
     }

@@ -1,6 +1,15 @@
 //! Running one command: its own process group (so a timeout or Ctrl-C
 //! stops the whole tree it started), stdout and stderr captured together
 //! in order, and a timeout that terminates then kills.
+//!
+//! A step never outlives hephaestus: on Linux its first process gets
+//! `PR_SET_PDEATHSIG` (SIGKILL). The kernel sends that signal when the
+//! *thread* that spawned the child ends, not the process; [`run`] spawns
+//! and waits on the same thread, so that thread lives exactly as long as
+//! the child does, and the signal fires only when hephaestus itself dies
+//! (SIGKILL, the OOM killer, a crash). Whatever the step started in its
+//! group is stopped by `hook recover`, from the groups recorded through
+//! [`Children::on_spawn`] (see `src/hooks/groups.rs`).
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -56,16 +65,40 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// Called with the process group of every step as soon as it started.
+type SpawnHook = Arc<dyn Fn(i32) + Send + Sync>;
+
 /// The process groups currently running, so an interrupt can stop them all.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Children {
     groups: Arc<Mutex<HashSet<i32>>>,
+    on_spawn: Arc<Mutex<Option<SpawnHook>>>,
+}
+
+impl std::fmt::Debug for Children {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Children")
+            .field("groups", &self.groups)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Children {
+    /// Call `hook` with the process group of every step started from now
+    /// on (the keeper records them next to its journal).
+    pub fn on_spawn(&self, hook: impl Fn(i32) + Send + Sync + 'static) {
+        if let Ok(mut h) = self.on_spawn.lock() {
+            *h = Some(Arc::new(hook));
+        }
+    }
+
     fn add(&self, pgid: i32) {
         if let Ok(mut g) = self.groups.lock() {
             g.insert(pgid);
+        }
+        let hook = self.on_spawn.lock().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook {
+            hook(pgid);
         }
     }
 
@@ -95,7 +128,40 @@ fn kill_group(pgid: i32, signal: i32) {
     let _ = (pgid, signal);
 }
 
-/// Run `inv` to completion (or timeout) and capture its output.
+/// Linux: the child gets SIGKILL when the thread that spawned it ends
+/// (see the module docs for why that is the right moment here). Should
+/// hephaestus have died between fork and `prctl`, the child does not run.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid before the fork; in the child only prctl and getppid,
+    // both async-signal-safe system calls, and no allocation.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
+
+/// Run `inv` to completion (or timeout) and capture its output. Must wait
+/// for the child on the thread that calls it (see the module docs).
 pub fn run(inv: &Invocation, children: &Children) -> Outcome {
     let start = Instant::now();
     let done = |exit: Exit, output: Vec<u8>| Outcome {
@@ -135,6 +201,7 @@ pub fn run(inv: &Invocation, children: &Children) -> Outcome {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
+    die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
