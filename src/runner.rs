@@ -74,13 +74,14 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         Some(r) => r.work_tree()?.to_path_buf(),
         None => ctx.cwd.clone(),
     };
+    phase("repository opened");
     let children = Children::default();
-    let interrupted = signals::install(children.clone());
+    let mut interrupted = None;
     // One keeper per work tree: a run that may set unstaged work aside
     // takes the lock before it reads anything.
     let work_tree_lock = match (&repo, req.hook) {
         (Some(r), Some(hook)) if may_set_aside(hook, &req.overrides) => {
-            match take_lock(ctx, r, hook, &interrupted)? {
+            match take_lock(ctx, r, hook, &children, &mut interrupted)? {
                 Some(l) => Some(l),
                 None => {
                     ctx.printer.error(&format!(
@@ -95,6 +96,7 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     if work_tree_lock.is_some() {
         phase("work tree locked");
     }
+    let interrupted = interrupted.unwrap_or_else(|| signals::install(children.clone()));
     let loaded: Loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
     if let Some(r) = &repo
         && let Some(journal) = keeper::pending(r)?
@@ -147,7 +149,7 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     phase("planned");
 
     let saved = match (&repo, run_scope.protect_unstaged && anything_runs) {
-        (Some(r), true) => keeper::save(r)?,
+        (Some(r), true) => keeper::save(r, &|p| phase(p))?,
         _ => SaveOutcome::default(),
     };
     for left in &saved.left_alone {
@@ -256,14 +258,29 @@ fn may_set_aside(hook: HookType, overrides: &Override) -> bool {
 }
 
 /// Take the work tree's lock, waiting for another run as long as
-/// `HEPHAESTUS_LOCK_TIMEOUT` says; `None` when interrupted meanwhile.
+/// `HEPHAESTUS_LOCK_TIMEOUT` says; `None` when interrupted meanwhile. A
+/// free lock is taken at once; only a wait installs the signal handlers
+/// first (into `interrupted`), so that Ctrl-C ends it.
 fn take_lock(
     ctx: &Context,
     repo: &Repo,
     hook: HookType,
-    interrupted: &std::sync::atomic::AtomicBool,
+    children: &Children,
+    interrupted: &mut Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 ) -> anyhow::Result<Option<WorkTreeLock>> {
+    let wait = lock::wait_from_env()?;
     let what = format!("hook run {hook}");
+    let quiet = |_: Option<&Holder>| {};
+    let first = LockSettings {
+        what: &what,
+        wait: std::time::Duration::ZERO,
+        on_wait: &quiet,
+        cancel: None,
+    };
+    if let Ok(l) = lock::acquire(repo.git_dir(), &first)? {
+        return Ok(Some(l));
+    }
+    let flag = interrupted.get_or_insert_with(|| signals::install(children.clone()));
     let on_wait = |holder: Option<&Holder>| {
         ctx.printer.status(&format!(
             "waiting for another hook run in this work tree to finish ({})",
@@ -274,9 +291,9 @@ fn take_lock(
     };
     let settings = LockSettings {
         what: &what,
-        wait: lock::wait_from_env()?,
+        wait,
         on_wait: &on_wait,
-        cancel: Some(interrupted),
+        cancel: Some(flag),
     };
     match lock::acquire(repo.git_dir(), &settings)? {
         Ok(l) => Ok(Some(l)),

@@ -4,7 +4,7 @@
 //! hephaestus touches them.
 //!
 //! Built the way git's `preload-index` is: a first pass `lstat`s every
-//! index entry in a few threads, each over one contiguous slice of the
+//! index entry in up to 16 threads, each over one contiguous slice of the
 //! index (one thread start and one join each, whatever the size), through
 //! a descriptor of each directory opened once with `O_NOFOLLOW` (so a
 //! directory replaced by a symlink is noticed, as git's "beyond a symbolic
@@ -41,8 +41,12 @@ pub enum Unstaged {
     TypeChanged,
 }
 
-/// Below this many entries one thread scans them all.
-const ENTRIES_PER_THREAD: usize = 4096;
+/// One more thread per this many entries, up to [`MAX_THREADS`]. As git's
+/// `preload-index`, the count does not depend on the number of cores:
+/// `lstat` waits for the file system as much as it computes, and threads
+/// keep a share of a busy machine.
+const ENTRIES_PER_THREAD: usize = 2000;
+const MAX_THREADS: usize = 16;
 
 /// The index entries whose flags make gix skip them.
 const SKIPPED: Flags = Flags::SKIP_WORKTREE
@@ -192,11 +196,7 @@ fn is_attributes(path: &BStr) -> bool {
 /// Indices of the entries gix must look at, in index order.
 fn candidates(scan: Scan<'_>) -> Vec<usize> {
     let n = scan.index.entries().len();
-    let threads = std::thread::available_parallelism()
-        .map(|t| t.get())
-        .unwrap_or(1)
-        .min(n.div_ceil(ENTRIES_PER_THREAD))
-        .clamp(1, 8);
+    let threads = (n / ENTRIES_PER_THREAD).clamp(1, MAX_THREADS);
     let chunk = n.div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let others: Vec<_> = (1..threads)

@@ -34,6 +34,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
 pub use aside::{Aside, AsideKind, kept_dirs};
@@ -157,9 +158,11 @@ impl<R: Read> Read for Hashing<'_, R> {
 }
 
 /// Set unstaged changes aside and make the work tree match the index.
-pub fn save(repo: &Repo) -> anyhow::Result<SaveOutcome<'_>> {
+/// `phase` is told when each stage is done (for `-v` timings).
+pub fn save<'r>(repo: &'r Repo, phase: &dyn Fn(&str)) -> anyhow::Result<SaveOutcome<'r>> {
     let mut outcome = SaveOutcome::default();
     let changes = repo.unstaged_changes()?;
+    phase(&format!("{} unstaged change(s) found", changes.len()));
     if changes.is_empty() {
         return Ok(outcome);
     }
@@ -295,6 +298,7 @@ pub fn save(repo: &Repo) -> anyhow::Result<SaveOutcome<'_>> {
         return Ok(outcome);
     }
     backup.finish().map_err(unchanged)?;
+    phase("unstaged work saved");
     // The patch is a second copy for people; the backup is the one kept
     // durable, so the patch is not fsynced.
     std::fs::write(&files.patch, patch.as_bytes()).map_err(|e| {
@@ -316,6 +320,7 @@ pub fn save(repo: &Repo) -> anyhow::Result<SaveOutcome<'_>> {
         journal::remove_leftovers(&files);
         unchanged(e)
     })?;
+    phase("journal written");
     // Only now touch the work tree.
     let progress = ProgressLog::create(&files.log).map_err(|e| journal_kept(e, &files))?;
     let mut keeper = Keeper {
@@ -464,53 +469,57 @@ impl Keeper<'_> {
                 .collect();
             self.forms = Some(work_tree_forms(self.repo, &self.files, &files)?);
         }
-        for i in 0..self.journal.entries.len() {
-            let e = &self.journal.entries[i];
+        let mut records = Vec::with_capacity(self.journal.entries.len());
+        for e in &self.journal.entries {
             let rel = e.rel();
-            let blob = || -> anyhow::Result<Vec<u8>> {
-                Ok(write::read_blob(self.repo, parse_id(&e.index_blob)?)?)
-            };
-            let mut created = Vec::new();
-            let fp = if e.index_mode == SYMLINK {
-                let target = blob()?;
-                self.tree
-                    .write_symlink(rel.as_bstr(), &target, &mut created)?;
-                Some(link_fingerprint(&target))
-            } else {
-                let executable = e.index_mode == EXECUTABLE;
-                let mode = match &e.saved {
-                    Saved::File { mode, .. } => with_exec(*mode, executable),
-                    _ => new_file_mode(executable),
-                };
-                let mut hasher = file_fingerprinter(mode & 0o111 != 0);
-                match &self.forms {
-                    Some(dir) => {
-                        let path = crate::git::to_path(dir.path(), rel.as_bstr());
-                        let file = std::fs::File::open(&path)
-                            .map_err(io_at("read git's checkout of", &path))?;
-                        let mut src = Hashing {
-                            inner: file,
-                            hasher: &mut hasher,
-                        };
-                        self.tree
-                            .write_file(rel.as_bstr(), &mut src, mode, &mut created)?;
-                    }
-                    None => {
-                        let data = blob()?;
-                        let mut src = Hashing {
-                            inner: &data[..],
-                            hasher: &mut hasher,
-                        };
-                        self.tree
-                            .write_file(rel.as_bstr(), &mut src, mode, &mut created)?;
-                    }
-                }
-                Some(hasher.finalize().into())
-            };
-            self.progress.materialised(&rel, fp);
-            self.materialised.insert(rel, fp);
+            let fp = self
+                .materialise_one(e, rel.as_bstr())
+                .with_context(|| format!("cannot make {} match the index", rel.to_str_lossy()))?;
+            records.push((rel, fp));
         }
+        self.progress.materialised(&records);
+        self.materialised.extend(records);
         Ok(())
+    }
+
+    /// Write the index version of one path; its fingerprint as written.
+    fn materialise_one(&self, e: &Entry, rel: &BStr) -> anyhow::Result<Option<Fingerprint>> {
+        let blob = || -> anyhow::Result<Vec<u8>> {
+            Ok(write::read_blob(self.repo, parse_id(&e.index_blob)?)?)
+        };
+        let mut created = Vec::new();
+        if e.index_mode == SYMLINK {
+            let target = blob()?;
+            self.tree.write_symlink(rel, &target, &mut created)?;
+            return Ok(Some(link_fingerprint(&target)));
+        }
+        let executable = e.index_mode == EXECUTABLE;
+        let mode = match &e.saved {
+            Saved::File { mode, .. } => with_exec(*mode, executable),
+            _ => new_file_mode(executable),
+        };
+        let mut hasher = file_fingerprinter(mode & 0o111 != 0);
+        match &self.forms {
+            Some(dir) => {
+                let path = crate::git::to_path(dir.path(), rel);
+                let file =
+                    std::fs::File::open(&path).map_err(io_at("read git's checkout of", &path))?;
+                let mut src = Hashing {
+                    inner: file,
+                    hasher: &mut hasher,
+                };
+                self.tree.write_file(rel, &mut src, mode, &mut created)?;
+            }
+            None => {
+                let data = blob()?;
+                let mut src = Hashing {
+                    inner: &data[..],
+                    hasher: &mut hasher,
+                };
+                self.tree.write_file(rel, &mut src, mode, &mut created)?;
+            }
+        }
+        Ok(Some(hasher.finalize().into()))
     }
 }
 

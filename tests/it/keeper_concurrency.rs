@@ -182,6 +182,37 @@ fn a_second_run_waits_names_the_holder_then_fails_without_touching_anything() {
     );
     assert_eq!(snapshot(&ctx), during);
 
+    // Ctrl-C ends a wait at once (exit 130, nothing changed); a wait that
+    // is not a number of seconds is a usage error.
+    let waiting = spawn({
+        let mut c = ctx.heph();
+        c.env("HEPHAESTUS_LOCK_TIMEOUT", "60")
+            .args(["hook", "run", "pre-commit"]);
+        c
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    crate::common::keeper::signal(&waiting.id().to_string(), libc::SIGINT);
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("interrupted while waiting"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(snapshot(&ctx), during);
+    let out = ctx
+        .heph()
+        .env("HEPHAESTUS_LOCK_TIMEOUT", "soon")
+        .args(["hook", "run", "pre-commit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("HEPHAESTUS_LOCK_TIMEOUT"),
+        "{}",
+        show(&out)
+    );
+
     // A waiting run goes ahead as soon as the first one is done.
     let waiting = spawn({
         let mut c = ctx.heph();

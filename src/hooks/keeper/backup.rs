@@ -137,12 +137,24 @@ impl BackupReader {
         Ok(slice())
     }
 
-    /// All the bytes of `stored`, checked.
+    /// All the bytes of `stored`, checked (read once).
     pub fn read(&self, stored: &Stored) -> anyhow::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(stored.len as usize);
-        self.reader(stored)?
-            .read_to_end(&mut out)
-            .map_err(io_at("read the keeper backup", &self.path))?;
+        Slice {
+            file: &self.file,
+            pos: stored.offset,
+            end: stored.offset + stored.len,
+        }
+        .read_to_end(&mut out)
+        .map_err(io_at("read the keeper backup", &self.path))?;
+        if hex::encode(Sha256::digest(&out)) != stored.sha256 {
+            anyhow::bail!(
+                "the keeper backup {} is damaged at offset {} ({} bytes do not match their SHA-256)",
+                self.path.display(),
+                stored.offset,
+                stored.len
+            );
+        }
         Ok(out)
     }
 }

@@ -193,10 +193,15 @@ impl ProgressLog {
         }
     }
 
-    /// A path was made to match the index; this is what it looks like.
-    pub fn materialised(&self, rel: &[u8], fp: Option<Fingerprint>) {
-        let fp = fp.map(hex::encode).unwrap_or_else(|| "-".to_string());
-        self.append(&format!("materialised {} {fp}\n", hex::encode(rel)));
+    /// These paths were made to match the index; this is what they look
+    /// like now (one write for all of them).
+    pub fn materialised(&self, paths: &[(BString, Option<Fingerprint>)]) {
+        let mut lines = String::new();
+        for (rel, fp) in paths {
+            let fp = fp.map(hex::encode).unwrap_or_else(|| "-".to_string());
+            lines.push_str(&format!("materialised {} {fp}\n", hex::encode(rel)));
+        }
+        self.append(&lines);
     }
 
     /// A step started in this process group.
@@ -284,8 +289,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keeper.log");
         let log = ProgressLog::create(&path).unwrap();
-        log.materialised(b"a b/\xff.txt", Some([7; 32]));
-        log.materialised(b"gone", None);
+        log.materialised(&[
+            (BString::from(&b"a b/\xff.txt"[..]), Some([7; 32])),
+            (BString::from("gone"), None),
+        ]);
         log.group(Group {
             pgid: 4321,
             start: Some(99),

@@ -66,10 +66,17 @@ pub struct Restored {
     pub aside: Option<Aside>,
 }
 
+/// Saved contents up to this size are read (and checked) in one go.
+const IN_MEMORY: u64 = 4 << 20;
+
 /// Write one saved state back.
 fn put_back(tree: &WorkTree, backup: &BackupReader, e: &Entry) -> anyhow::Result<()> {
     let rel = e.rel();
     match &e.saved {
+        Saved::File { stored, mode } if stored.len <= IN_MEMORY => {
+            let data = backup.read(stored)?;
+            tree.write_file(rel.as_bstr(), &mut &data[..], *mode, &mut Vec::new())?;
+        }
         Saved::File { stored, mode } => {
             let mut src = backup.reader(stored)?;
             tree.write_file(rel.as_bstr(), &mut src, *mode, &mut Vec::new())?;
