@@ -98,6 +98,17 @@ fn ide_sigterm_to_git_leaves_a_live_run_that_recover_does_not_race() {
     );
     assert_eq!(snapshot(&ctx), during);
 
+    // A run that takes no lock (here on all files) sees the journal of a
+    // live run: it says so, rather than asking for a recover.
+    let out = ctx.run(["hook", "run", "pre-commit", "--all-files"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("another hook run is working in this work tree")
+            && stderr(&out).contains(&format!("pid {pid}")),
+        "{}",
+        show(&out)
+    );
+
     // The next commit waits, names the live run, and fails cleanly.
     let out = ctx
         .git_cmd()
