@@ -93,9 +93,15 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         }
         _ => None,
     };
-    if work_tree_lock.is_some() {
-        phase("work tree locked");
-    }
+    // Under the lock, the keeper's search for unstaged changes can start
+    // at once and overlap with the rest of the preparation.
+    let prescan = match (&repo, &work_tree_lock) {
+        (Some(r), Some(_)) => {
+            phase("work tree locked");
+            Some(keeper::prescan(r))
+        }
+        _ => None,
+    };
     let interrupted = interrupted.unwrap_or_else(|| signals::install(children.clone()));
     let loaded: Loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
     if let Some(r) = &repo
@@ -148,8 +154,8 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     let anything_runs = plan.steps.iter().any(|p| p.skip.is_none());
     phase("planned");
 
-    let saved = match (&repo, run_scope.protect_unstaged && anything_runs) {
-        (Some(r), true) => keeper::save(r, &|p| phase(p))?,
+    let saved = match (&repo, prescan, run_scope.protect_unstaged && anything_runs) {
+        (Some(r), Some(prescan), true) => keeper::save(r, prescan, &|p| phase(p))?,
         _ => SaveOutcome::default(),
     };
     for left in &saved.left_alone {

@@ -49,7 +49,7 @@ use super::patch;
 use super::worktree::{Content, TreeError, WorkTree};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
-use crate::git::{BStr, BString, ByteSlice, Repo, write};
+use crate::git::{BStr, BString, ByteSlice, GitError, Repo, Unstaged, write};
 use crate::steps::run::{Fingerprint, file_fingerprinter, link_fingerprint};
 
 /// Files up to this size also go into the patch as a literal.
@@ -157,11 +157,46 @@ impl<R: Read> Read for Hashing<'_, R> {
     }
 }
 
+/// The search for unstaged changes, started early in a thread of its own
+/// so that it runs while the caller works out the staged files and the
+/// plan (the two take most of a large repository's time, and each leaves
+/// a core idle). Start it only under the work tree's lock.
+pub struct Prescan {
+    handle: Option<std::thread::JoinHandle<Found>>,
+}
+
+/// What the search for unstaged changes found.
+type Found = Result<Vec<(BString, Unstaged)>, GitError>;
+
+/// Start looking for unstaged changes in the background.
+pub fn prescan(repo: &Repo) -> Prescan {
+    let sync = repo.to_sync();
+    let handle = std::thread::Builder::new()
+        .name("hephaestus-unstaged".into())
+        .spawn(move || Repo::from_sync(sync).unstaged_changes())
+        .ok();
+    Prescan { handle }
+}
+
+impl Prescan {
+    /// The unstaged changes (looked for here if the thread could not run).
+    fn changes(self, repo: &Repo) -> Found {
+        match self.handle.map(|h| h.join()) {
+            Some(Ok(found)) => found,
+            _ => repo.unstaged_changes(),
+        }
+    }
+}
+
 /// Set unstaged changes aside and make the work tree match the index.
 /// `phase` is told when each stage is done (for `-v` timings).
-pub fn save<'r>(repo: &'r Repo, phase: &dyn Fn(&str)) -> anyhow::Result<SaveOutcome<'r>> {
+pub fn save<'r>(
+    repo: &'r Repo,
+    prescan: Prescan,
+    phase: &dyn Fn(&str),
+) -> anyhow::Result<SaveOutcome<'r>> {
     let mut outcome = SaveOutcome::default();
-    let changes = repo.unstaged_changes()?;
+    let changes = prescan.changes(repo)?;
     phase(&format!("{} unstaged change(s) found", changes.len()));
     if changes.is_empty() {
         return Ok(outcome);
