@@ -178,6 +178,10 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
             .map(|n| n.get())
             .unwrap_or(1),
         restage_allowed: kept.is_some() || (run_scope.protect_unstaged && repo.is_some()),
+        watched: kept
+            .as_ref()
+            .map(|k| k.journal().entries.iter().map(|e| e.rel()).collect())
+            .unwrap_or_default(),
     };
     let executor = Executor {
         settings: &settings,

@@ -46,6 +46,10 @@ pub struct RunSettings {
     /// unstaged changes of the user are saved away (the partial-staging
     /// keeper is active), so `git add` cannot stage them.
     pub restage_allowed: bool,
+    /// Paths whose changes by a fixer are detected even when the step was
+    /// not given them: the paths the keeper has set aside (it must tell a
+    /// fixer's edit from anybody else's).
+    pub watched: Vec<BString>,
 }
 
 /// The status of a step after the run.
@@ -426,6 +430,7 @@ impl Executor<'_> {
 
     fn fingerprints(&self, p: &Planned) -> Fingerprints {
         let mut paths: BTreeSet<BString> = p.files.iter().cloned().collect();
+        paths.extend(self.settings.watched.iter().cloned());
         let mut unstaged = BTreeSet::new();
         if let Some(repo) = self.repo
             && let Ok(changes) = repo.unstaged_paths()

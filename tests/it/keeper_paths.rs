@@ -339,3 +339,40 @@ fn a_read_only_directory_is_refused_before_anything_changes() {
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(ctx.read("locked/f.txt"), b"one staged\ntwo unstaged\n");
 }
+
+#[test]
+fn a_fixer_edit_to_a_file_it_was_not_given_is_still_merged() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &step(
+            "fix-other",
+            "sed -i 's/^one$/one (fixed)/' text.py",
+            "files = [\"new.py\"]\nfix = true",
+        ),
+    );
+    ctx.write("text.py", "one\ntwo\nthree\nfour\nfive\n");
+    ctx.commit_all("base");
+    install(&ctx);
+    ctx.write("text.py", "one\ntwo\nTHREE staged\nfour\nfive\n");
+    ctx.write("new.py", "x = 1\n");
+    ctx.git(["add", "-A"]);
+    ctx.write("text.py", "one\ntwo\nTHREE staged\nfour\nfive unstaged\n");
+    let out = commit(&ctx, &["-q", "-m", "msg"]);
+    assert!(
+        !out.status.success(),
+        "the fixer modified a file: {}",
+        show(&out)
+    );
+    assert!(
+        stdout(&out).contains("text.py") || stderr(&out).contains("text.py"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        ctx.read("text.py"),
+        b"one (fixed)\ntwo\nTHREE staged\nfour\nfive unstaged\n",
+        "the fix and the unstaged change are both kept"
+    );
+    assert!(!ctx.root.join(".git/hephaestus/kept").exists());
+}
