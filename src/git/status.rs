@@ -224,6 +224,8 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
 /// directory).
 struct DirStack {
     root: Option<OwnedFd>,
+    /// The directory the stack is open at (its components joined by `/`).
+    current: Vec<u8>,
     names: Vec<Vec<u8>>,
     fds: Vec<Option<OwnedFd>>,
 }
@@ -232,6 +234,19 @@ impl DirStack {
     /// The descriptor of `dir` ("" is the root); `None` when it is not a
     /// directory git would look into.
     fn open(&mut self, dir: &[u8]) -> Option<&OwnedFd> {
+        if dir != self.current.as_slice() {
+            self.descend(dir);
+        }
+        match self.fds.last() {
+            Some(fd) => fd.as_ref(),
+            None => self.root.as_ref(),
+        }
+    }
+
+    /// Move the stack to `dir`, keeping the components it shares.
+    fn descend(&mut self, dir: &[u8]) {
+        self.current.clear();
+        self.current.extend_from_slice(dir);
         let parts: Vec<&[u8]> = if dir.is_empty() {
             Vec::new()
         } else {
@@ -258,16 +273,13 @@ impl DirStack {
             self.names.push(part.to_vec());
             self.fds.push(next);
         }
-        match self.fds.last() {
-            Some(fd) => fd.as_ref(),
-            None => self.root.as_ref(),
-        }
     }
 }
 
 /// The candidates among the entries in `range`.
 fn scan_range(scan: Scan<'_>, range: std::ops::Range<usize>) -> Vec<usize> {
     let mut dirs = DirStack {
+        current: Vec::new(),
         root: rustix::fs::open(
             scan.root,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,

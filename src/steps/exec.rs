@@ -2,22 +2,12 @@
 //! stops the whole tree it started), stdout and stderr captured together
 //! in order, and a timeout that terminates then kills.
 //!
-//! While unstaged work is set aside ([`Children::on_spawn`] is set), a
-//! step never outlives hephaestus: on Linux its first process gets
-//! `PR_SET_PDEATHSIG` (SIGKILL). The kernel sends that signal when the
-//! *thread* that spawned the child ends, not the process; [`run`] spawns
-//! and waits on the same thread, so that thread lives exactly as long as
-//! the child does, and the signal fires only when hephaestus itself dies
-//! (SIGKILL, the OOM killer, a crash). Whatever the step started in its
-//! group is stopped by `hook recover`, from the groups recorded through
-//! [`Children::on_spawn`] (see `src/hooks/groups.rs`).
-//!
-//! Setting it needs code in the child between `fork` and `exec`, which
-//! takes the spawn off the `posix_spawn`/vfork path: a full fork of a
-//! process holding a large index costs milliseconds (0.6 s for the 44
-//! batches of a 200,000-file `--all-files` run). Without unstaged work set
-//! aside there is nothing a leftover step could overwrite, so other runs
-//! keep the fast path.
+//! Steps never outlive hephaestus: the first step started also starts a
+//! watchdog that is told about every process group as it starts and ends,
+//! and stops those still running if hephaestus dies without a goodbye
+//! (see `src/hooks/groups.rs`). Spawning stays on the standard library's
+//! `posix_spawn`/`vfork` path (no code runs between `fork` and `exec`), so
+//! a step costs the same whatever the size of the index in memory.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -25,8 +15,10 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::hooks::groups::Watchdog;
 
 /// How a process ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,13 +73,8 @@ type SpawnHook = Arc<dyn Fn(i32) + Send + Sync>;
 pub struct Children {
     groups: Arc<Mutex<HashSet<i32>>>,
     on_spawn: Arc<Mutex<Option<SpawnHook>>>,
-}
-
-impl Children {
-    /// Are steps recorded (and so made to die with hephaestus)?
-    fn guarded(&self) -> bool {
-        self.on_spawn.lock().is_ok_and(|h| h.is_some())
-    }
+    /// Started with the first step (`None` inside if `sh` would not start).
+    watchdog: Arc<OnceLock<Option<Watchdog>>>,
 }
 
 impl std::fmt::Debug for Children {
@@ -100,8 +87,7 @@ impl std::fmt::Debug for Children {
 
 impl Children {
     /// Call `hook` with the process group of every step started from now
-    /// on (the keeper records them next to its journal); those steps also
-    /// die with hephaestus (see the module docs).
+    /// on (the keeper records them next to its journal).
     pub fn on_spawn(&self, hook: impl Fn(i32) + Send + Sync + 'static) {
         if let Ok(mut h) = self.on_spawn.lock() {
             *h = Some(Arc::new(hook));
@@ -112,6 +98,9 @@ impl Children {
         if let Ok(mut g) = self.groups.lock() {
             g.insert(pgid);
         }
+        if let Some(dog) = self.watchdog.get_or_init(Watchdog::start) {
+            dog.watch(pgid);
+        }
         let hook = self.on_spawn.lock().ok().and_then(|h| h.clone());
         if let Some(hook) = hook {
             hook(pgid);
@@ -121,6 +110,9 @@ impl Children {
     fn remove(&self, pgid: i32) {
         if let Ok(mut g) = self.groups.lock() {
             g.remove(&pgid);
+        }
+        if let Some(Some(dog)) = self.watchdog.get() {
+            dog.unwatch(pgid);
         }
     }
 
@@ -144,40 +136,7 @@ fn kill_group(pgid: i32, signal: i32) {
     let _ = (pgid, signal);
 }
 
-/// Linux: the child gets SIGKILL when the thread that spawned it ends
-/// (see the module docs for why that is the right moment here). Should
-/// hephaestus have died between fork and `prctl`, the child does not run.
-#[cfg(target_os = "linux")]
-fn die_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: getpid before the fork; in the child only prctl and getppid,
-    // both async-signal-safe system calls, and no allocation.
-    let parent = unsafe { libc::getpid() };
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent {
-                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut Command) {}
-
-/// Run `inv` to completion (or timeout) and capture its output. Must wait
-/// for the child on the thread that calls it (see the module docs).
+/// Run `inv` to completion (or timeout) and capture its output.
 pub fn run(inv: &Invocation, children: &Children) -> Outcome {
     let start = Instant::now();
     let done = |exit: Exit, output: Vec<u8>| Outcome {
@@ -216,9 +175,6 @@ pub fn run(inv: &Invocation, children: &Children) -> Outcome {
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
-    }
-    if children.guarded() {
-        die_with_parent(&mut cmd);
     }
     let mut child = match cmd.spawn() {
         Ok(c) => c,

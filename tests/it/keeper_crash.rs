@@ -4,7 +4,6 @@
 //! live run, stops what a dead run left running, and nothing the user
 //! wrote is ever lost.
 
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -162,15 +161,41 @@ fn ide_sigterm_to_git_leaves_a_live_run_that_recover_does_not_race() {
     );
 }
 
-#[test]
-fn sigkill_with_a_fixer_running_recover_stops_it_before_restoring() {
-    let ctx = repo(&step(
+/// The watchdog hephaestus started: a child of `heph` named
+/// `hephaestus-watchdog`.
+fn watchdog_of(heph: &str) -> String {
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid.parse::<u32>().is_err() {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+            .unwrap_or("");
+        if ppid == heph && String::from_utf8_lossy(&cmdline).contains("hephaestus-watchdog") {
+            return pid;
+        }
+    }
+    panic!("no watchdog process under {heph}");
+}
+
+/// A fixer whose shell starts a loop that keeps rewriting a.txt.
+fn looping_fixer() -> String {
+    step(
         "fixer",
         "echo $PPID > ../heph.pid; echo $$ > ../step.pid; \
          (while :; do printf 'fixer was here\\n' > a.txt; sleep 0.02; done) & \
          echo $! > ../loop.pid; wait",
         "fix = true",
-    ));
+    )
+}
+
+#[test]
+fn sigkill_with_a_fixer_running_the_watchdog_stops_the_whole_step() {
+    let ctx = repo(&looping_fixer());
     let before = snapshot(&ctx);
     let git = spawn_commit(&ctx);
     let pid = wait_for(&ctx.base.join("heph.pid"));
@@ -178,10 +203,31 @@ fn sigkill_with_a_fixer_running_recover_stops_it_before_restoring() {
     let loop_pid = wait_for(&ctx.base.join("loop.pid"));
     signal(&pid, libc::SIGKILL);
     let _ = git.wait_with_output();
-    // The step's own process dies with hephaestus (PR_SET_PDEATHSIG)...
+    // Everything the step started, not just its first process, is stopped.
     wait_until("the step's shell is gone", || !alive(&step_pid));
-    // ...but what it started lives on in its process group, still writing.
-    assert!(alive(&loop_pid), "the fixer's loop outlives its shell");
+    wait_until("the fixer's loop is gone", || !alive(&loop_pid));
+    assert!(journal(&ctx).exists());
+    let out = ctx.run(["hook", "recover"]);
+    assert!(out.status.success(), "{}", show(&out));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(snapshot(&ctx), before, "the user's work is back, and stays");
+}
+
+#[test]
+fn sigkill_of_hephaestus_and_its_watchdog_recover_stops_the_fixer_before_restoring() {
+    let ctx = repo(&looping_fixer());
+    let before = snapshot(&ctx);
+    let git = spawn_commit(&ctx);
+    let pid = wait_for(&ctx.base.join("heph.pid"));
+    let step_pid = wait_for(&ctx.base.join("step.pid"));
+    let loop_pid = wait_for(&ctx.base.join("loop.pid"));
+    // As the OOM killer might: the watchdog goes first, then hephaestus.
+    signal(&watchdog_of(&pid), libc::SIGKILL);
+    signal(&pid, libc::SIGKILL);
+    let _ = git.wait_with_output();
+    std::thread::sleep(Duration::from_millis(300));
+    // What the step started lives on in its process group, still writing.
+    assert!(alive(&loop_pid), "the fixer's loop outlives hephaestus");
     assert!(journal(&ctx).exists());
 
     let out = ctx.run(["hook", "run", "pre-commit"]);
@@ -200,6 +246,7 @@ fn sigkill_with_a_fixer_running_recover_stops_it_before_restoring() {
         show(&out)
     );
     assert!(!alive(&loop_pid), "recover stopped the fixer first");
+    assert!(!alive(&step_pid));
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(snapshot(&ctx), before, "the user's work is back, and stays");
     // What the fixer had written is kept aside rather than thrown away.
@@ -210,5 +257,4 @@ fn sigkill_with_a_fixer_running_recover_stops_it_before_restoring() {
         b"fixer was here\n"
     );
     assert!(!journal(&ctx).exists());
-    assert!(!Path::new(&format!("/proc/{step_pid}")).exists() || !alive(&step_pid));
 }
