@@ -249,12 +249,11 @@ fn sigkill_of_hephaestus_and_its_watchdog_recover_stops_the_fixer_before_restori
     assert!(!alive(&step_pid));
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(snapshot(&ctx), before, "the user's work is back, and stays");
-    // What the fixer had written is kept aside rather than thrown away.
+    // What the fixer had written is kept aside rather than thrown away
+    // (as far as it got: it may have been stopped half-way through).
     let kept = kept_dirs(&ctx);
     assert_eq!(kept.len(), 1, "{kept:?}");
-    assert_eq!(
-        std::fs::read(kept[0].join("replaced/a.txt")).unwrap(),
-        b"fixer was here\n"
-    );
+    let replaced = std::fs::read(kept[0].join("replaced/a.txt")).unwrap();
+    assert!(b"fixer was here\n".starts_with(&replaced), "{replaced:?}");
     assert!(!journal(&ctx).exists());
 }
