@@ -1,6 +1,7 @@
 //! One run of the step pipeline, shared by `hook run` and `guard-rails`:
-//! load the project, refuse while a keeper journal is pending, work out
-//! the files, plan, set unstaged work aside (pre-commit), execute, put the
+//! take the work tree's lock (when unstaged work may be set aside), load
+//! the project, refuse while a keeper journal is pending, work out the
+//! files, plan, set unstaged work aside (pre-commit), execute, put the
 //! work back, report, and turn the outcome into an exit status.
 
 use std::collections::BTreeSet;
@@ -13,8 +14,10 @@ use crate::config::Loaded;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::git::{BString, ByteSlice, HookType, Repo};
+use crate::hooks::keeper::{self, Edit, SaveOutcome, StepEdits};
+use crate::hooks::lock::{self, Holder, LockSettings, WorkTreeLock};
 use crate::hooks::scope::{self, Override, RunScope};
-use crate::hooks::{keeper, signals};
+use crate::hooks::signals;
 use crate::runner_builtins::ProjectBuiltins;
 use crate::steps::exec::Children;
 use crate::steps::plan::{self, Selection};
@@ -71,11 +74,58 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         Some(r) => r.work_tree()?.to_path_buf(),
         None => ctx.cwd.clone(),
     };
+    phase("repository opened");
+    let children = Children::default();
+    let mut interrupted = None;
+    // One keeper per work tree: a run that may set unstaged work aside
+    // takes the lock before it reads anything.
+    let work_tree_lock = match (&repo, req.hook) {
+        (Some(r), Some(hook)) if may_set_aside(hook, &req.overrides) => {
+            match take_lock(ctx, r, hook, &children, &mut interrupted)? {
+                Some(l) => Some(l),
+                None => {
+                    ctx.printer.error(&format!(
+                        "{hook} hook interrupted while waiting for another hook run; nothing was changed"
+                    ));
+                    return Ok(ExitStatus::Interrupted);
+                }
+            }
+        }
+        _ => None,
+    };
+    // Under the lock, the keeper's search for unstaged changes can start
+    // at once and overlap with the rest of the preparation.
+    let prescan = match (&repo, &work_tree_lock) {
+        (Some(r), Some(_)) => {
+            phase("work tree locked");
+            Some(keeper::prescan(r))
+        }
+        _ => None,
+    };
+    let interrupted = interrupted.unwrap_or_else(|| signals::install(children.clone()));
     let loaded: Loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
     if let Some(r) = &repo
         && let Some(journal) = keeper::pending(r)?
     {
-        return Err(keeper::pending_error(r, &journal).into());
+        let holder = match work_tree_lock {
+            Some(_) => None,
+            None => lock::current_holder(r.git_dir())?,
+        };
+        return Err(keeper::pending_error(r, &journal, holder.as_ref()).into());
+    }
+    if let Some(r) = &repo
+        && work_tree_lock.is_some()
+    {
+        let kept = keeper::kept_dirs(r);
+        if !kept.is_empty() {
+            ctx.printer.warn(&format!(
+                "unstaged work that a hook run could not put back is kept in {} (see README.txt there); delete it once you have what you need",
+                kept.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     phase("configuration loaded");
     let steps: Vec<Step> = build::pipeline(&loaded, build::BuildOptions { drift: req.drift })?;
@@ -104,13 +154,17 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     let anything_runs = plan.steps.iter().any(|p| p.skip.is_none());
     phase("planned");
 
-    let children = Children::default();
-    let interrupted = signals::install(children.clone());
-    let kept = match (&repo, run_scope.protect_unstaged && anything_runs) {
-        (Some(r), true) => keeper::save(r)?,
-        _ => None,
+    let saved = match (&repo, prescan, run_scope.protect_unstaged && anything_runs) {
+        (Some(r), Some(prescan), true) => keeper::save(r, prescan, &|p| phase(p))?,
+        _ => SaveOutcome::default(),
     };
+    for left in &saved.left_alone {
+        ctx.printer
+            .warn(&format!("{}; steps see it as it is", left.reason));
+    }
+    let kept = saved.keeper;
     if let Some(k) = &kept {
+        children.on_spawn(k.group_recorder());
         phase(&format!(
             "unstaged changes to {} file(s) set aside",
             k.journal().entries.len()
@@ -124,6 +178,10 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
             .map(|n| n.get())
             .unwrap_or(1),
         restage_allowed: kept.is_some() || (run_scope.protect_unstaged && repo.is_some()),
+        watched: kept
+            .as_ref()
+            .map(|k| k.journal().entries.iter().map(|e| e.rel()).collect())
+            .unwrap_or_default(),
     };
     let executor = Executor {
         settings: &settings,
@@ -149,10 +207,11 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
     let results = executor.execute(&plan, &mut print_failure);
     phase("steps finished");
     let restored = match kept {
-        Some(k) => Some(k.restore()?),
+        Some(k) => Some(k.restore(&step_edits(&results))?),
         None => None,
     };
     phase("unstaged changes restored");
+    drop(work_tree_lock);
 
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let failed = results.iter().any(|r| r.status == Status::Failed);
@@ -160,9 +219,10 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         .as_ref()
         .map(|r| r.conflicts.clone())
         .unwrap_or_default();
+    let kept_aside = restored.as_ref().and_then(|r| r.aside.clone());
     let status = if was_interrupted {
         ExitStatus::Interrupted
-    } else if failed || !conflicts.is_empty() {
+    } else if failed || !conflicts.is_empty() || kept_aside.is_some() {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
@@ -187,14 +247,8 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         };
         printer.outln(&serde_json::to_string_pretty(&doc)?)?;
     }
-    if !conflicts.is_empty() {
-        printer.error(&format!(
-            "a step's edits to {} conflicted with your unstaged changes; the step's edits were rolled back and your changes are restored",
-            conflicts.iter().map(|p| p.to_str_lossy().into_owned()).collect::<Vec<_>>().join(", ")
-        ));
-        printer.hint(
-            "stage or stash your changes to those files and commit again, or run the fixer by hand",
-        );
+    if let Some(r) = &restored {
+        report_restore(ctx, r);
     }
     if was_interrupted {
         printer.error(&format!(
@@ -204,6 +258,125 @@ pub fn run(ctx: &Context, req: &RunRequest, stdin: &mut dyn BufRead) -> anyhow::
         printer.status(&summary);
     }
     Ok(status)
+}
+
+/// Could this run set unstaged work aside? (Only a pre-commit or
+/// pre-merge-commit run on the staged files does.)
+fn may_set_aside(hook: HookType, overrides: &Override) -> bool {
+    matches!(hook, HookType::PreCommit | HookType::PreMergeCommit)
+        && matches!(overrides, Override::None)
+}
+
+/// Take the work tree's lock, waiting for another run as long as
+/// `HEPHAESTUS_LOCK_TIMEOUT` says; `None` when interrupted meanwhile. A
+/// free lock is taken at once; only a wait installs the signal handlers
+/// first (into `interrupted`), so that Ctrl-C ends it.
+fn take_lock(
+    ctx: &Context,
+    repo: &Repo,
+    hook: HookType,
+    children: &Children,
+    interrupted: &mut Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> anyhow::Result<Option<WorkTreeLock>> {
+    let wait = lock::wait_from_env()?;
+    let what = format!("hook run {hook}");
+    let quiet = |_: Option<&Holder>| {};
+    let first = LockSettings {
+        what: &what,
+        wait: std::time::Duration::ZERO,
+        on_wait: &quiet,
+        cancel: None,
+    };
+    if let Ok(l) = lock::acquire(repo.git_dir(), &first)? {
+        return Ok(Some(l));
+    }
+    let flag = interrupted.get_or_insert_with(|| signals::install(children.clone()));
+    let on_wait = |holder: Option<&Holder>| {
+        ctx.printer.status(&format!(
+            "waiting for another hook run in this work tree to finish ({})",
+            holder
+                .map(Holder::describe)
+                .unwrap_or_else(|| "its pid is not known yet".to_string())
+        ));
+    };
+    let settings = LockSettings {
+        what: &what,
+        wait,
+        on_wait: &on_wait,
+        cancel: Some(flag),
+    };
+    match lock::acquire(repo.git_dir(), &settings)? {
+        Ok(l) => Ok(Some(l)),
+        Err(busy) if busy.cancelled => Ok(None),
+        Err(busy) => Err(lock::busy_error(&busy).into()),
+    }
+}
+
+/// The fixers' last edit of each path, for the keeper.
+fn step_edits(results: &[StepResult]) -> StepEdits {
+    let mut edits = StepEdits::default();
+    for r in results {
+        for (path, fingerprint) in &r.edited {
+            edits.0.insert(
+                path.clone(),
+                Edit {
+                    fingerprint: *fingerprint,
+                    restaged: r.restaged.contains(path),
+                },
+            );
+        }
+    }
+    edits
+}
+
+/// Tell what putting the work back found: conflicts, index entries put
+/// back, and anything kept aside.
+fn report_restore(ctx: &Context, r: &keeper::Restored) {
+    let printer = &ctx.printer;
+    let list = |paths: &[BString]| {
+        paths
+            .iter()
+            .map(|p| p.to_str_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !r.conflicts.is_empty() {
+        let index = if r.index_reset.is_empty() || r.index_reset_failed.is_some() {
+            String::new()
+        } else {
+            format!(
+                "; the index entries of {} are back as you staged them",
+                list(&r.index_reset)
+            )
+        };
+        printer.error(&format!(
+            "a step's edits to {} conflicted with your unstaged changes; the step's edits were rolled back and your changes are restored{index}",
+            list(&r.conflicts)
+        ));
+        printer.hint(
+            "stage or stash your changes to those files and commit again, or run the fixer by hand",
+        );
+    }
+    if let Some(message) = &r.index_reset_failed {
+        printer.error(&format!(
+            "could not put the index entries of {} back as you staged them: {message}",
+            list(&r.index_reset)
+        ));
+        printer.hint("the step's fix is still staged for them: `git restore --staged <file>` and `git add -p` to stage what you meant");
+    }
+    if let Some(aside) = &r.aside {
+        for p in &aside.paths {
+            printer.error(&format!(
+                "{}; your version from before the hook run is in {}",
+                p.reason,
+                p.location(&aside.dir).display()
+            ));
+        }
+        printer.hint(&format!(
+            "compare and copy back what you need from {} (README.txt and changes.patch are there), then delete it",
+            aside.dir.display()
+        ));
+    }
 }
 
 /// `--step` names must exist; unknown `--skip`/`SKIP` names are warned about.

@@ -260,18 +260,58 @@ fn run_hook(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
 fn recover(ctx: &Context) -> anyhow::Result<ExitStatus> {
     let repo = Repo::discover(&ctx.cwd)?;
     repo.work_tree()?;
-    let restored = keeper::recover(&repo)?;
-    if restored.is_empty() {
-        ctx.printer
-            .status("nothing to recover: no unfinished hook run");
+    let p = &ctx.printer;
+    let Some(done) = keeper::recover(&repo, keeper::RecoverSettings::default())? else {
+        p.status("nothing to recover: no unfinished hook run");
+        for dir in keeper::kept_dirs(&repo) {
+            p.warn(&format!(
+                "work an earlier hook run could not put back is kept in {} (see README.txt there)",
+                dir.display()
+            ));
+        }
         return Ok(ExitStatus::Success);
+    };
+    if !done.stopped.is_empty() {
+        p.status(&format!(
+            "stopped {} process group(s) the interrupted run had left running",
+            done.stopped.len()
+        ));
     }
-    ctx.printer.status(&format!(
-        "restored your unstaged changes to {} file(s):",
-        restored.len()
+    if !done.restored.is_empty() {
+        p.status(&format!(
+            "restored your unstaged changes to {} file(s):",
+            done.restored.len()
+        ));
+        for path in &done.restored {
+            p.status(&format!("  {path}"));
+        }
+    }
+    let Some(aside) = done.aside else {
+        return Ok(ExitStatus::Success);
+    };
+    for kept in &aside.paths {
+        let what = match kept.kind {
+            keeper::AsideKind::Saved => "your version from before the hook run",
+            keeper::AsideKind::Replaced => "what was there before recover replaced it",
+        };
+        p.warn(&format!(
+            "{}; {what} is in {}",
+            kept.reason,
+            kept.location(&aside.dir).display()
+        ));
+    }
+    p.hint(&format!(
+        "compare and copy back what you need from {} (README.txt is there), then delete it",
+        aside.dir.display()
     ));
-    for p in restored {
-        ctx.printer.status(&format!("  {p}"));
-    }
-    Ok(ExitStatus::Success)
+    Ok(
+        match aside
+            .paths
+            .iter()
+            .any(|k| k.kind == keeper::AsideKind::Saved)
+        {
+            true => ExitStatus::Failure,
+            false => ExitStatus::Success,
+        },
+    )
 }

@@ -102,6 +102,19 @@ impl Repo {
         &self.inner
     }
 
+    /// The same repository (with the same environment overrides), to be
+    /// opened in another thread with [`Repo::from_sync`].
+    pub fn to_sync(&self) -> gix::ThreadSafeRepository {
+        self.inner.clone().into_sync()
+    }
+
+    /// Open a repository handed over by [`Repo::to_sync`].
+    pub fn from_sync(repo: gix::ThreadSafeRepository) -> Repo {
+        Repo {
+            inner: repo.to_thread_local(),
+        }
+    }
+
     /// The work tree root; an error for a bare repository.
     pub fn work_tree(&self) -> Result<&Path, GitError> {
         self.inner.workdir().ok_or_else(|| GitError::Bare {

@@ -1,5 +1,7 @@
 //! What a push sends: the paths changed by commits that are not yet on
-//! the remote, found with a gix revision walk (no `git rev-list`).
+//! the remote, found with a gix revision walk (no `git rev-list`). Tags
+//! are peeled: an annotated tag pushes the commit it names, and a tag of
+//! a tree or a blob pushes no commit at all.
 
 use std::collections::HashSet;
 
@@ -8,8 +10,61 @@ use gix::bstr::BString;
 use super::{GitError, Repo, diff};
 
 impl Repo {
-    /// Paths changed by the commits reachable from `local` that no ref
-    /// under `refs/remotes/<remote>/` reaches (a new branch). A root
+    /// The commit `id` names once tags are peeled; `None` when it names a
+    /// tree or a blob (or is not present here).
+    pub fn peel_to_commit_id(&self, id: gix::ObjectId) -> Result<Option<gix::ObjectId>, GitError> {
+        let Some(object) = self.gix().try_find_object(id).map_err(|e| GitError::Read {
+            what: format!("cannot read object {id}"),
+            message: e.to_string(),
+        })?
+        else {
+            return Ok(None);
+        };
+        let peeled = object.peel_tags_to_end().map_err(|e| GitError::Read {
+            what: format!("cannot peel the tag {id}"),
+            message: e.to_string(),
+        })?;
+        Ok((peeled.kind == gix::object::Kind::Commit).then_some(peeled.id))
+    }
+
+    /// The paths one pre-push line sends: `local` replaces `remote_old`
+    /// (all zeros, or unknown here, for a new ref) on the remote `remote`.
+    /// Both may be tags; a deletion (`local` all zeros) or a ref of a tree
+    /// or blob sends no commit, so no paths.
+    pub fn pushed_paths(
+        &self,
+        local: gix::ObjectId,
+        remote_old: gix::ObjectId,
+        remote: &str,
+    ) -> Result<Vec<BString>, GitError> {
+        if local.is_null() {
+            return Ok(Vec::new());
+        }
+        let Some(local) = self.peel_to_commit_id(local)? else {
+            return Ok(Vec::new());
+        };
+        let old = match remote_old.is_null() {
+            true => None,
+            false => self.peel_to_commit_id(remote_old)?,
+        };
+        match old {
+            Some(old) => {
+                let base = match self.gix().merge_base(old, local) {
+                    Ok(Some(id)) => id.detach(),
+                    _ => old,
+                };
+                diff::tree_against_tree(
+                    self.gix(),
+                    self.commit_tree(base)?,
+                    self.commit_tree(local)?,
+                )
+            }
+            None => self.paths_not_on_remote(local, remote),
+        }
+    }
+
+    /// Paths changed by the commits reachable from `local` (a commit) that
+    /// no ref under `refs/remotes/<remote>/` reaches (a new branch). A root
     /// commit among them means every path of `local`'s tree.
     pub fn paths_not_on_remote(
         &self,
@@ -29,8 +84,9 @@ impl Repo {
             for mut r in iter.flatten() {
                 if r.name().as_bstr().starts_with(prefix.as_bytes())
                     && let Ok(id) = r.peel_to_id()
+                    && let Ok(Some(commit)) = self.peel_to_commit_id(id.detach())
                 {
-                    hidden.push(id.detach());
+                    hidden.push(commit);
                 }
             }
         }

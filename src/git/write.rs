@@ -1,7 +1,7 @@
 //! Writing git state through the git CLI, where gitoxide has no safe
-//! equivalent yet: staging and unstaging paths, materialising index
-//! content in the work tree (with git's own filters), and making and
-//! applying binary patches. Paths always travel NUL-separated on stdin with
+//! equivalent yet: staging and unstaging paths, setting index entries,
+//! the work-tree form of index content (with git's own filters), and
+//! three-way file merges. Paths always travel NUL-separated on stdin with
 //! literal pathspecs, so no name is ever interpreted as a glob or option.
 
 use std::io::Write;
@@ -31,9 +31,17 @@ pub fn git_in(
     stdin: Option<&[u8]>,
 ) -> Result<Vec<u8>, GitError> {
     let mut cmd = Command::new("git");
-    cmd.args(args)
-        .current_dir(root)
-        .env("GIT_LITERAL_PATHSPECS", "1")
+    cmd.args(args).current_dir(root);
+    run(cmd, args.first().copied().unwrap_or(""), stdin)
+}
+
+/// Spawn `cmd` (with literal pathspecs), feed it `stdin` from a second
+/// thread (so neither side can block on a full pipe), and return its
+/// stdout. When git fails, its own message is the error, even if it
+/// exited before reading all of stdin (a broken pipe on our side is
+/// expected then, not the reason).
+fn run(mut cmd: Command, what: &str, stdin: Option<&[u8]>) -> Result<Vec<u8>, GitError> {
+    cmd.env("GIT_LITERAL_PATHSPECS", "1")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -41,17 +49,34 @@ pub fn git_in(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let what = args.first().copied().unwrap_or("");
     let mut child = cmd
         .spawn()
         .map_err(|e| failed(what, format!("cannot run git: {e}")))?;
-    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(data).map_err(|e| failed(what, e))?;
-    }
-    let out = child.wait_with_output().map_err(|e| failed(what, e))?;
+    let pipe = child.stdin.take();
+    let (fed, out) = std::thread::scope(|scope| {
+        let feeder = scope.spawn(move || match (stdin, pipe) {
+            (Some(data), Some(mut pipe)) => pipe.write_all(data),
+            _ => Ok(()),
+        });
+        let out = child.wait_with_output();
+        let fed = feeder
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the stdin writer panicked")));
+        (fed, out)
+    });
+    let out = out.map_err(|e| failed(what, e))?;
     if !out.status.success() {
-        return Err(failed(what, String::from_utf8_lossy(&out.stderr).trim()));
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(failed(
+            what,
+            if message.is_empty() {
+                format!("git exited with {}", out.status)
+            } else {
+                message
+            },
+        ));
     }
+    fed.map_err(|e| failed(what, format!("cannot write to git: {e}")))?;
     Ok(out.stdout)
 }
 
@@ -98,74 +123,87 @@ pub fn unstage_paths(root: &std::path::Path, paths: &[BString]) -> Result<(), Gi
     Ok(())
 }
 
-/// Write the index version of these paths into the work tree (as
-/// `git checkout-index -f`: git's filters and modes apply).
-pub fn checkout_index(repo: &Repo, paths: &[BString]) -> Result<(), GitError> {
+/// Write the work-tree form of these index entries (git's filters, eol
+/// conversion and modes applied, as `git checkout-index -f` does) under
+/// `dir` instead of the work tree; the index and the work tree are not
+/// touched. Attributes come from the index and the configuration.
+pub fn checkout_index_into(
+    repo: &Repo,
+    dir: &std::path::Path,
+    paths: &[BString],
+) -> Result<(), GitError> {
     if paths.is_empty() {
         return Ok(());
     }
-    git(
-        repo,
-        &["checkout-index", "-f", "-z", "--stdin"],
-        Some(&nul_joined(paths)),
-    )?;
+    // git changes into the work tree it is given, so every location it
+    // would otherwise take from the environment relative to ours is made
+    // absolute (inside a hook git sets `GIT_DIR` and `GIT_INDEX_FILE`,
+    // possibly relative).
+    let absolute = |p: std::path::PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let mut work_tree = std::ffi::OsString::from("--work-tree=");
+    work_tree.push(dir);
+    let mut cmd = Command::new("git");
+    cmd.arg(work_tree)
+        .args(["checkout-index", "-f", "-z", "--stdin"])
+        .env("GIT_DIR", absolute(repo.git_dir().to_path_buf()))
+        .env("GIT_INDEX_FILE", absolute(repo.index_path()))
+        .current_dir(dir);
+    run(cmd, "checkout-index", Some(&nul_joined(paths)))?;
     Ok(())
 }
 
-/// A binary patch of the unstaged changes (index → work tree) of `paths`
-/// (of every tracked path when the list would not fit a command line).
-pub fn unstaged_patch(repo: &Repo, paths: &[BString]) -> Result<Vec<u8>, GitError> {
-    if paths.is_empty() {
-        return Ok(Vec::new());
+/// Set these index entries (mode, blob id, path) exactly, as
+/// `git update-index --index-info` does (git's index lock applies).
+pub fn set_index_entries(repo: &Repo, entries: &[(u32, String, BString)]) -> Result<(), GitError> {
+    if entries.is_empty() {
+        return Ok(());
     }
-    let mut args: Vec<&str> = vec![
-        "diff",
-        "--binary",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--ignore-submodules",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-    ];
-    let total: usize = paths.iter().map(|p| p.len() + 1).sum();
-    let owned: Vec<String>;
-    if total < 64 * 1024 && paths.iter().all(|p| std::str::from_utf8(p).is_ok()) {
-        owned = paths
-            .iter()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect();
-        args.push("--");
-        args.extend(owned.iter().map(|s| s.as_str()));
+    let mut buf = Vec::new();
+    for (mode, id, path) in entries {
+        buf.extend_from_slice(format!("{mode:o} {id}\t").as_bytes());
+        buf.extend_from_slice(path);
+        buf.push(0);
     }
-    git(repo, &args, None)
-}
-
-/// Apply a patch file to the work tree only.
-pub fn apply_patch(repo: &Repo, patch: &std::path::Path) -> Result<(), GitError> {
-    let path = patch.to_string_lossy();
-    git(repo, &["apply", "--whitespace=nowarn", path.as_ref()], None)?;
+    git(repo, &["update-index", "-z", "--index-info"], Some(&buf))?;
     Ok(())
 }
 
-/// Write a blob into the object database (the backup of a file's content).
-pub fn write_blob(repo: &Repo, data: &[u8]) -> Result<gix::ObjectId, GitError> {
-    repo.gix()
-        .write_blob(data)
-        .map(|id| id.detach())
-        .map_err(|e| GitError::Read {
-            what: "cannot write a backup object".into(),
-            message: e.to_string(),
-        })
+/// A three-way merge of files (`git merge-file -p`): the merged bytes, or
+/// `None` when the two sides conflict.
+pub fn merge_file(
+    ours: &std::path::Path,
+    base: &std::path::Path,
+    theirs: &std::path::Path,
+) -> Result<Option<Vec<u8>>, GitError> {
+    let mut cmd = Command::new("git");
+    cmd.args(["merge-file", "-p", "--quiet"])
+        .arg(ours)
+        .arg(base)
+        .arg(theirs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = cmd
+        .output()
+        .map_err(|e| failed("merge-file", format!("cannot run git: {e}")))?;
+    match out.status.code() {
+        Some(0) => Ok(Some(out.stdout)),
+        // 1..=127: the number of conflicts.
+        Some(1..=127) => Ok(None),
+        _ => Err(failed(
+            "merge-file",
+            String::from_utf8_lossy(&out.stderr).trim(),
+        )),
+    }
 }
 
 /// Read a blob from the object database.
 pub fn read_blob(repo: &Repo, id: gix::ObjectId) -> Result<Vec<u8>, GitError> {
     repo.gix()
         .find_blob(id)
-        .map(|b| b.data.clone())
+        .map(|mut b| b.take_data())
         .map_err(|e| GitError::Read {
-            what: format!("cannot read backup object {id}"),
+            what: format!("cannot read object {id}"),
             message: e.to_string(),
         })
 }

@@ -4,11 +4,11 @@
 //! `git apply <patch>` reproduces the user's unstaged changes on top of
 //! the index. Writing it ourselves from bytes already in memory costs
 //! microseconds, where a `git diff` process re-reads the whole index.
+//! A content too large to inline (see [`Side::data`]) gets git's
+//! "Binary files … differ" line instead of a literal: the keeper's backup
+//! holds it, and `git apply --exclude=<path>` applies the rest.
 
-use std::io::Write;
-
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
+use flate2::{Compress, Compression, FlushCompress, Status};
 
 const ALPHABET: &[u8; 85] =
     b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
@@ -21,8 +21,8 @@ pub struct Side<'a> {
     pub mode: u32,
     /// Blob id (hex).
     pub id: String,
-    /// Content (a symlink's target).
-    pub data: &'a [u8],
+    /// Content (a symlink's target); `None` when it is too large to inline.
+    pub data: Option<&'a [u8]>,
 }
 
 /// Quote a path as git does in patch headers (C style, in double quotes,
@@ -77,14 +77,51 @@ fn base85_line(chunk: &[u8], out: &mut String) {
 }
 
 fn literal(data: &[u8], out: &mut String) {
-    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
-    let _ = z.write_all(data);
-    let deflated = z.finish().unwrap_or_default();
+    thread_local! {
+        // One zlib stream, reset per literal: setting one up allocates a
+        // few hundred KiB, which dominates for small files.
+        static ZLIB: std::cell::RefCell<Compress> =
+            std::cell::RefCell::new(Compress::new(Compression::default(), true));
+    }
+    let mut deflated = Vec::with_capacity(data.len() / 2 + 64);
+    ZLIB.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset();
+        loop {
+            let before = z.total_in() as usize;
+            if deflated.capacity() - deflated.len() < 64 {
+                deflated.reserve(data.len() / 4 + 1024);
+            }
+            match z.compress_vec(
+                &data[before.min(data.len())..],
+                &mut deflated,
+                FlushCompress::Finish,
+            ) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) => continue,
+                Err(_) => {
+                    deflated.clear();
+                    break;
+                }
+            }
+        }
+    });
     out.push_str(&format!("literal {}\n", data.len()));
     for chunk in deflated.chunks(52) {
         base85_line(chunk, out);
     }
     out.push('\n');
+}
+
+/// A literal of `data`, or git's line for a binary change without one.
+fn binary(a: &str, b: &str, data: Option<&[u8]>, out: &mut String) {
+    match data {
+        Some(data) => {
+            out.push_str("GIT binary patch\n");
+            literal(data, out);
+        }
+        None => out.push_str(&format!("Binary files {a} and {b} differ\n")),
+    }
 }
 
 /// The patch section turning `old` (the index) into `new` (the work tree)
@@ -113,8 +150,7 @@ pub fn section(path: &[u8], old: Option<&Side<'_>>, new: Option<&Side<'_>>) -> S
                 } else {
                     out.push_str(&format!("index {}..{}\n", o.id, n.id));
                 }
-                out.push_str("GIT binary patch\n");
-                literal(n.data, &mut out);
+                binary(&a, &b, n.data, &mut out);
             }
         }
         (Some(o), None) => {
@@ -126,10 +162,10 @@ pub fn section(path: &[u8], old: Option<&Side<'_>>, new: Option<&Side<'_>>) -> S
         }
         (None, Some(n)) => {
             out.push_str(&format!(
-                "new file mode {:o}\nindex {ZERO_ID}..{}\nGIT binary patch\n",
+                "new file mode {:o}\nindex {ZERO_ID}..{}\n",
                 n.mode, n.id
             ));
-            literal(n.data, &mut out);
+            binary(&a, &b, n.data, &mut out);
         }
         (None, None) => out.clear(),
     }
@@ -148,6 +184,44 @@ mod tests {
             "\"a/new\\nline \\\"q\\\".txt\""
         );
         assert_eq!(quote("b/", b"caf\xc3\xa9"), "\"b/caf\\303\\251\"");
+    }
+
+    #[test]
+    fn literals_inflate_back_to_the_data() {
+        use std::io::Read;
+        for data in [&b""[..], b"hello\n", &[7u8; 100_000]] {
+            let mut text = String::new();
+            literal(data, &mut text);
+            let mut lines = text.lines();
+            assert_eq!(
+                lines.next(),
+                Some(format!("literal {}", data.len()).as_str())
+            );
+            let mut deflated = Vec::new();
+            for line in lines.take_while(|l| !l.is_empty()) {
+                let bytes = line.as_bytes();
+                let len = match bytes[0] {
+                    b @ b'A'..=b'Z' => (b - b'A' + 1) as usize,
+                    b => (b - b'a' + 27) as usize,
+                };
+                let mut chunk = Vec::new();
+                for group in bytes[1..].chunks(5) {
+                    let mut acc: u32 = 0;
+                    for c in group {
+                        let v = ALPHABET.iter().position(|a| a == c).unwrap() as u32;
+                        acc = acc.wrapping_mul(85).wrapping_add(v);
+                    }
+                    chunk.extend_from_slice(&acc.to_be_bytes());
+                }
+                chunk.truncate(len);
+                deflated.extend(chunk);
+            }
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(&deflated[..])
+                .read_to_end(&mut inflated)
+                .unwrap();
+            assert_eq!(inflated, data);
+        }
     }
 
     #[test]

@@ -187,7 +187,8 @@ struct PushLine {
 /// <remote sha>` per line) into the union of the files each pushed range
 /// changes. Deletions are skipped; a remote sha that is not present
 /// locally (or all zeros for a new branch) means "the commits that no
-/// branch of this remote has".
+/// branch of this remote has"; tags are peeled to the commit they name
+/// (see `Repo::pushed_paths`).
 fn push_files(
     repo: &Repo,
     remote: &str,
@@ -215,21 +216,13 @@ fn push_files(
         if local_sha == ZERO {
             continue; // a deletion: nothing to check
         }
-        let local =
-            gix::ObjectId::from_hex(local_sha.as_bytes()).map_err(|_| GitError::BadRevision {
-                spec: local_sha.to_string(),
-            })?;
-        let (changed, from) = if remote_sha != ZERO && repo.rev_exists(remote_sha) {
-            (
-                repo.changed_between(remote_sha, local_sha)?,
-                remote_sha.to_string(),
-            )
-        } else {
-            (
-                repo.paths_not_on_remote(local, remote)?,
-                remote_sha.to_string(),
-            )
+        let id = |sha: &str| {
+            gix::ObjectId::from_hex(sha.as_bytes()).map_err(|_| GitError::BadRevision {
+                spec: sha.to_string(),
+            })
         };
+        let changed = repo.pushed_paths(id(local_sha)?, id(remote_sha)?, remote)?;
+        let from = remote_sha.to_string();
         files.extend(changed);
         last = Some(PushLine {
             from,

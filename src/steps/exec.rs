@@ -1,6 +1,13 @@
 //! Running one command: its own process group (so a timeout or Ctrl-C
 //! stops the whole tree it started), stdout and stderr captured together
 //! in order, and a timeout that terminates then kills.
+//!
+//! Steps never outlive hephaestus: the first step started also starts a
+//! watchdog that is told about every process group as it starts and ends,
+//! and stops those still running if hephaestus dies without a goodbye
+//! (see `src/hooks/groups.rs`). Spawning stays on the standard library's
+//! `posix_spawn`/`vfork` path (no code runs between `fork` and `exec`), so
+//! a step costs the same whatever the size of the index in memory.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -8,8 +15,10 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::hooks::groups::Watchdog;
 
 /// How a process ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,22 +65,54 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// Called with the process group of every step as soon as it started.
+type SpawnHook = Arc<dyn Fn(i32) + Send + Sync>;
+
 /// The process groups currently running, so an interrupt can stop them all.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Children {
     groups: Arc<Mutex<HashSet<i32>>>,
+    on_spawn: Arc<Mutex<Option<SpawnHook>>>,
+    /// Started with the first step (`None` inside if `sh` would not start).
+    watchdog: Arc<OnceLock<Option<Watchdog>>>,
+}
+
+impl std::fmt::Debug for Children {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Children")
+            .field("groups", &self.groups)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Children {
+    /// Call `hook` with the process group of every step started from now
+    /// on (the keeper records them next to its journal).
+    pub fn on_spawn(&self, hook: impl Fn(i32) + Send + Sync + 'static) {
+        if let Ok(mut h) = self.on_spawn.lock() {
+            *h = Some(Arc::new(hook));
+        }
+    }
+
     fn add(&self, pgid: i32) {
         if let Ok(mut g) = self.groups.lock() {
             g.insert(pgid);
+        }
+        if let Some(dog) = self.watchdog.get_or_init(Watchdog::start) {
+            dog.watch(pgid);
+        }
+        let hook = self.on_spawn.lock().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook {
+            hook(pgid);
         }
     }
 
     fn remove(&self, pgid: i32) {
         if let Ok(mut g) = self.groups.lock() {
             g.remove(&pgid);
+        }
+        if let Some(Some(dog)) = self.watchdog.get() {
+            dog.unwatch(pgid);
         }
     }
 

@@ -46,6 +46,10 @@ pub struct RunSettings {
     /// unstaged changes of the user are saved away (the partial-staging
     /// keeper is active), so `git add` cannot stage them.
     pub restage_allowed: bool,
+    /// Paths whose changes by a fixer are detected even when the step was
+    /// not given them: the paths the keeper has set aside (it must tell a
+    /// fixer's edit from anybody else's).
+    pub watched: Vec<BString>,
 }
 
 /// The status of a step after the run.
@@ -71,6 +75,10 @@ pub struct StepResult {
     pub modified: Vec<BString>,
     /// Files re-staged after the step (`restage = true`).
     pub restaged: Vec<BString>,
+    /// Every file a fixer changed (modified or re-staged) with its
+    /// fingerprint right after the step (`None`: it was removed), so the
+    /// keeper can tell the fixer's edits from later ones.
+    pub edited: Vec<(BString, Option<Fingerprint>)>,
     pub output: Vec<u8>,
     /// A sentence explaining a failure that is not the tool's own output.
     pub message: Option<String>,
@@ -143,6 +151,7 @@ impl Executor<'_> {
             files: p.files.clone(),
             modified: Vec::new(),
             restaged: Vec::new(),
+            edited: Vec::new(),
             output: Vec::new(),
             message: None,
         }
@@ -384,6 +393,10 @@ impl Executor<'_> {
             return result;
         }
         let modified: Vec<BString> = modified.into_iter().collect();
+        result.edited = modified
+            .iter()
+            .map(|path| (path.clone(), after.files.get(path).copied()))
+            .collect();
         if p.step.restage && self.settings.restage_allowed {
             // Only files that had no unstaged changes before the fixer: for
             // them the work tree minus the index is exactly the fixer's
@@ -417,6 +430,7 @@ impl Executor<'_> {
 
     fn fingerprints(&self, p: &Planned) -> Fingerprints {
         let mut paths: BTreeSet<BString> = p.files.iter().cloned().collect();
+        paths.extend(self.settings.watched.iter().cloned());
         let mut unstaged = BTreeSet::new();
         if let Some(repo) = self.repo
             && let Ok(changes) = repo.unstaged_paths()
@@ -437,38 +451,57 @@ impl Executor<'_> {
 }
 
 struct Fingerprints {
-    files: BTreeMap<BString, [u8; 32]>,
+    files: BTreeMap<BString, Fingerprint>,
     unstaged: BTreeSet<BString>,
+}
+
+/// A path's content as git sees it, hashed: see [`fingerprint`].
+pub type Fingerprint = [u8; 32];
+
+/// The hasher a regular file's fingerprint starts from; feed it the
+/// file's bytes and finalize.
+pub fn file_fingerprinter(executable: bool) -> Sha256 {
+    let mut hasher = Sha256::new();
+    #[cfg(unix)]
+    hasher.update(executable.to_string().as_bytes());
+    #[cfg(not(unix))]
+    let _ = executable;
+    hasher
+}
+
+/// The fingerprint of a symlink to `target`.
+pub fn link_fingerprint(target: &[u8]) -> Fingerprint {
+    let mut hasher = Sha256::new();
+    hasher.update(b"link\0");
+    hasher.update(target);
+    hasher.finalize().into()
 }
 
 /// What git can see of a path: a file's bytes and executable bit, or a
 /// symlink's target; `None` for anything else or a missing path. Used to
 /// tell whether a step changed a file (here and in the keeper).
-pub fn fingerprint(path: &Path) -> Option<[u8; 32]> {
+pub fn fingerprint(path: &Path) -> Option<Fingerprint> {
     let meta = std::fs::symlink_metadata(path).ok()?;
-    let mut hasher = Sha256::new();
     if meta.file_type().is_symlink() {
-        hasher.update(b"link\0");
-        hasher.update(
+        return Some(link_fingerprint(
             std::fs::read_link(path)
                 .ok()?
                 .as_os_str()
                 .as_encoded_bytes(),
-        );
-    } else if meta.is_file() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            hasher.update(
-                (meta.permissions().mode() & 0o111 != 0)
-                    .to_string()
-                    .as_bytes(),
-            );
-        }
-        hasher.update(std::fs::read(path).ok()?);
-    } else {
+        ));
+    }
+    if !meta.is_file() {
         return None;
     }
+    #[cfg(unix)]
+    let executable = {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    };
+    #[cfg(not(unix))]
+    let executable = false;
+    let mut hasher = file_fingerprinter(executable);
+    std::io::copy(&mut std::fs::File::open(path).ok()?, &mut hasher).ok()?;
     Some(hasher.finalize().into())
 }
 
@@ -506,6 +539,7 @@ fn combine(p: &Planned, runs: Vec<exec::Outcome>, duration: Duration) -> StepRes
         files: p.files.clone(),
         modified: Vec::new(),
         restaged: Vec::new(),
+        edited: Vec::new(),
         output,
         message,
     }

@@ -2,6 +2,8 @@
 //! and pinned git configuration (fixed identity, no signing, no autocrlf,
 //! no system config), and helpers to run `git` and `hephaestus` in it.
 
+pub mod keeper;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
