@@ -142,6 +142,9 @@ pub struct RuffPlan {
     pub fix_configured: bool,
     /// `ruff check --force-exclude --no-fix`; the files follow.
     pub check_argv: Vec<String>,
+    /// The project uses ruff: it configures, declares or installs it
+    /// (hupper, which lints with flake8, does none of these).
+    pub used: bool,
 }
 
 /// The formatter a project uses.
@@ -230,7 +233,7 @@ pub fn plan(settings: &ToolCfgSettings<'_>) -> Result<PythonToolPlan, ToolCfgErr
     };
     Ok(PythonToolPlan {
         env: settings.env.and_then(Activation::of),
-        ruff: ruff(&files)?,
+        ruff: ruff(&facts)?,
         formatter: formatter(&facts)?,
         mypy: mypy(&files)?,
         pytest: pytest(&facts)?,
@@ -298,8 +301,8 @@ fn bool_key(
     }
 }
 
-fn ruff(files: &ProjectFiles) -> Result<RuffPlan, ToolCfgError> {
-    let settings = ruff_settings(files);
+fn ruff(facts: &Facts<'_>) -> Result<RuffPlan, ToolCfgError> {
+    let settings = ruff_settings(facts.files);
     let fix_configured = match settings {
         Some((path, table)) => {
             let shown = if file_name(path) == "pyproject.toml" {
@@ -315,6 +318,9 @@ fn ruff(files: &ProjectFiles) -> Result<RuffPlan, ToolCfgError> {
         config: settings.map(|(p, _)| p.to_path_buf()),
         fix_configured,
         check_argv: strings(&["ruff", "check", "--force-exclude", "--no-fix"]),
+        used: settings.is_some()
+            || facts.declared("ruff").is_some()
+            || facts.installed("ruff").is_some(),
     })
 }
 

@@ -29,6 +29,7 @@ fn click_ruff_fixes_so_no_fix_and_mypy_has_files() {
     assert!(p.env.is_none());
     // [tool.ruff] fix = true
     assert!(p.ruff.fix_configured);
+    assert!(p.ruff.used);
     assert_eq!(p.ruff.config, file("click", "pyproject.toml"));
     assert_eq!(
         p.ruff.check_argv,
@@ -121,6 +122,7 @@ fn hupper_formats_with_black_at_79() {
     let p = decide("hupper");
     // No ruff configuration at all (the project lints with flake8).
     assert_eq!(p.ruff.config, None);
+    assert!(!p.ruff.used);
     assert!(!p.ruff.fix_configured);
     assert_eq!(p.formatter.tool, Formatter::Black);
     assert_eq!(p.formatter.why, "[tool.black] in pyproject.toml");
@@ -238,6 +240,7 @@ fn the_environment_decides_pytest_cov_and_is_activated() {
     // Installed, not declared (`Pytest_Cov` spelled as its dist-info is).
     let (dir, env) = project(&[], Some(&["pytest-cov-4.1.0", "black-24.1.0"]));
     let p = decide_in(&dir, env.as_ref()).unwrap();
+    assert!(!p.ruff.used, "no ruff configured, declared or installed");
     assert!(p.pytest.cov_available);
     assert_eq!(p.pytest.cov_why, "pytest-cov is installed in .venv");
     assert_eq!(
@@ -268,6 +271,7 @@ fn ruff_format_configured_wins_over_black_and_ruff_toml_counts() {
     );
     let p = decide_in(&dir, None).unwrap();
     assert!(p.ruff.fix_configured, "ruff.toml wins over pyproject.toml");
+    assert!(p.ruff.used);
     assert_eq!(p.ruff.config, Some(dir.path().join("ruff.toml")));
     assert_eq!(p.formatter.tool, Formatter::Ruff);
     assert_eq!(
