@@ -2,7 +2,30 @@
 //! checks and a verified release installer.
 //!
 //! The binary (`src/main.rs`) is a thin shell around [`cli::main`]; every
-//! concern lives in its own module so tests can drive the library API too.
+//! concern lives in its own module.
+//!
+//! # Layers
+//!
+//! A module imports only from modules in layers above its own (or its own
+//! layer's leaves where noted); nothing imports from below, so there are no
+//! import circles. `tests/it/layering.rs` checks this list against the
+//! sources.
+//!
+//! 1. leaves: `exit`, `error` (user errors and their rendering; it knows
+//!    no domain's errors), `printer`, `color`, `versions`, `process` (the
+//!    one process runner: process groups, capture, timeouts), `pyenv`
+//! 2. `git`, `tools`
+//! 3. `config` (validates through leaves only)
+//! 4. domains: `cleanup`, `drift`, `release`, `hygiene`
+//! 5. `steps`: what a step is, presets, building steps from the
+//!    configuration, the plan of a run
+//! 6. `run`: a hook or guard-rails run end to end (settings, scope,
+//!    keeper, execute, in-process steps, report)
+//! 7. `hooks`: installing and removing the hook shims
+//! 8. `project`: finding the repository, root and configuration
+//! 9. `commands`: one module per command
+//! 10. `cli`: clap, the global options, and the exit code of every
+//!     outcome (errors are classified here, at the edge)
 
 pub mod cleanup;
 pub mod cli;
@@ -13,15 +36,14 @@ pub mod drift;
 pub mod error;
 pub mod exit;
 pub mod git;
-pub mod guardrails;
 pub mod hooks;
 pub mod hygiene;
 pub mod printer;
+pub mod process;
 pub mod project;
 pub mod pyenv;
 pub mod release;
-pub mod runner;
-pub mod runner_builtins;
+pub mod run;
 pub mod steps;
 pub mod tools;
 pub mod versions;

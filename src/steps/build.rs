@@ -3,11 +3,11 @@
 //! then the user's `[[guard-rails.steps]]`, where a user step with a preset
 //! step's name replaces it in place.
 
+use super::presets;
 use crate::config::glob::PathMatcher;
-use crate::config::model::{CommandLine, GlobPattern, StepConfig};
+use crate::config::model::{CommandLine, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
-use crate::guardrails::presets;
 
 use super::{Action, Origin, Step};
 
@@ -72,12 +72,4 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
         optional_tool: false,
         is_formatter: false,
     })
-}
-
-/// Globs from string literals (preset definitions).
-pub fn globs(patterns: &[&str]) -> Vec<GlobPattern> {
-    patterns
-        .iter()
-        .map(|p| GlobPattern(p.to_string()))
-        .collect()
 }

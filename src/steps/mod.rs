@@ -1,17 +1,15 @@
-//! The step engine shared by `hook run` and `guard-rails`: validated steps
-//! (from presets and the configuration), the plan for one run (which files
-//! each step gets, in which batches), the executor (processes, parallelism,
-//! timeouts, fixers) and the report.
+//! What a step is, shared by `hook run` and `guard-rails`: validated steps
+//! from the built-in [`presets`] and the configuration ([`build`]), the
+//! plan for one run ([`plan`]: which steps take part and which files each
+//! gets) and how files are split into command lines ([`batch`]).
 //!
-//! Data flows one way: config → [`Step`] → [`plan::Plan`] →
-//! [`run::StepResult`]s → [`report`].
+//! Data flows one way: config → [`Step`] → [`plan::Plan`], which
+//! [`crate::run`] executes and reports.
 
 pub mod batch;
 pub mod build;
-pub mod exec;
 pub mod plan;
-pub mod report;
-pub mod run;
+pub mod presets;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -22,9 +22,15 @@ pub struct Selection {
     /// The run covers the whole project (`guard-rails` without files), so
     /// project steps always run.
     pub whole_project: bool,
+}
+
+/// The files a run covers.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSet<'a> {
+    pub files: &'a [BString],
     /// The hook type has no file set (post-commit, post-checkout, ...):
     /// project steps run unconditionally, file steps are skipped.
-    pub no_file_set: bool,
+    pub none: bool,
 }
 
 /// Why a step does not run.
@@ -85,7 +91,9 @@ pub fn unknown_names<'a>(
 }
 
 /// Plan `steps` over `files`.
-pub fn plan(steps: &[Step], files: &[BString], selection: &Selection) -> Plan {
+pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
+    let no_file_set = files.none;
+    let files = files.files;
     let mut out = Vec::new();
     for step in steps {
         if let Some(hook) = selection.hook
@@ -107,9 +115,9 @@ pub fn plan(steps: &[Step], files: &[BString], selection: &Selection) -> Plan {
             Some(SkipReason::NoFormat)
         } else {
             match step.scope {
-                Scope::Project if selection.whole_project || selection.no_file_set => None,
+                Scope::Project if selection.whole_project || no_file_set => None,
                 Scope::Project | Scope::Files if matched.is_empty() => Some(SkipReason::NoFiles),
-                _ if selection.no_file_set => Some(SkipReason::NoFiles),
+                _ if no_file_set => Some(SkipReason::NoFiles),
                 _ => None,
             }
         };

@@ -184,7 +184,7 @@ fn ten_thousand_files_are_batched_and_all_passed() {
         &ctx,
         &step(
             "count",
-            "printf '%s\\n' \"$@\" >> ../args.txt; echo batch >> ../batches.txt",
+            "printf '%s\\n' \"$@\" >> ../args.txt; echo \"$# $(printf '%s' \"$@\" | wc -c)\" >> ../batches.txt",
             "files = [\"*.txt\"]",
         ),
     );
@@ -203,11 +203,25 @@ fn ten_thousand_files_are_batched_and_all_passed() {
     seen.dedup();
     assert_eq!(seen.len(), 10_000, "every file exactly once");
     assert_eq!(args.lines().count(), 10_000);
-    let batches = std::fs::read_to_string(ctx.base.join("batches.txt"))
-        .unwrap()
+    // Each batch fits the documented cap of 128 KiB of arguments (which
+    // Linux itself would not enforce: its limit is far higher), counting
+    // the bytes of the names and the pointer and NUL of each.
+    let batches = std::fs::read_to_string(ctx.base.join("batches.txt")).unwrap();
+    let sizes: Vec<(usize, usize)> = batches
         .lines()
-        .count();
-    assert!(batches > 1, "split into several command lines");
+        .map(|l| {
+            let (count, bytes) = l.trim().split_once(' ').expect("count and bytes");
+            (count.parse().unwrap(), bytes.trim().parse().unwrap())
+        })
+        .collect();
+    assert!(sizes.len() > 1, "split into several command lines");
+    for (count, bytes) in &sizes {
+        assert!(
+            bytes + count * 9 <= 128 * 1024,
+            "a batch of {count} files and {bytes} bytes is over the 128 KiB cap"
+        );
+    }
+    assert_eq!(sizes.iter().map(|s| s.0).sum::<usize>(), 10_000);
 }
 
 #[test]

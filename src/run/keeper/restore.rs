@@ -31,10 +31,10 @@ use super::{Keeper, SYMLINK, fingerprint_at, parse_id};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::git::{BString, ByteSlice, Repo, write};
-use crate::hooks::groups::{self, StopSettings};
-use crate::hooks::lock::{self, LockSettings};
-use crate::hooks::worktree::{TreeError, WorkTree};
-use crate::steps::run::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::process::groups::{self, StopSettings};
+use crate::run::fingerprint::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::run::keeper::lock::{self, LockSettings};
+use crate::run::keeper::worktree::{TreeError, WorkTree};
 
 /// A fixer's change to one path, as the run saw it right after the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

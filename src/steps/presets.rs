@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::{Action, Origin, Step, ToolHint};
 use crate::config::Preset;
 use crate::config::glob::PathMatcher;
-use crate::config::model::Scope;
+use crate::config::model::{GlobPattern, Scope};
 use crate::git::HookType;
-use crate::steps::build::globs;
-use crate::steps::{Action, Origin, Step, ToolHint};
 
 struct Def {
     name: &'static str,
@@ -163,6 +162,14 @@ const RUST: &[Def] = &[
         formatter: false,
     },
 ];
+
+/// Globs from string literals.
+fn globs(patterns: &[&str]) -> Vec<GlobPattern> {
+    patterns
+        .iter()
+        .map(|p| GlobPattern(p.to_string()))
+        .collect()
+}
 
 fn to_step(d: &Def, preset: &'static str) -> Step {
     Step {

@@ -1,16 +1,150 @@
 //! Reporting a run: one pre-commit style line per step
 //! (`name.....Passed 0.12s`), a failed step's output indented below it,
-//! and the `--format json` document (schema in docs/json.md).
+//! the `--format json` document (schema in docs/json.md), what putting
+//! unstaged work back found, the one-line summary of a failure, and the
+//! exit status.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
-use crate::git::ByteSlice;
+use crate::exit::ExitStatus;
+use crate::git::{BString, ByteSlice};
 use crate::printer::{Printer, Tone};
 
-use super::exec::Exit;
-use super::run::{Status, StepResult};
+use super::keeper::Restored;
+use super::scope::RunScope;
+use super::settings::RunSettings;
+
+use super::execute::{Status, StepResult};
+use crate::process::Exit;
 
 const WIDTH: usize = 79;
+
+/// Print a step's line, and the details below it when it failed.
+pub fn step(printer: &Printer, r: &StepResult) {
+    let _ = printer.outln(&line(printer, r));
+    let details = details(r);
+    if !details.is_empty() {
+        let _ = printer.out(&details);
+    }
+}
+
+/// What the end of a run reports on.
+pub struct Finish<'a> {
+    pub printer: &'a Printer,
+    pub settings: &'a RunSettings,
+    pub scope: &'a RunScope,
+    pub results: &'a [StepResult],
+    /// How many steps the plan had.
+    pub planned: usize,
+    /// What the keeper found when it put the work back.
+    pub restored: Option<&'a Restored>,
+    pub interrupted: &'a AtomicBool,
+}
+
+/// The exit status of a run: interrupted (130), failed (a step failed, a
+/// fixer's edit conflicted, or work was kept aside), or success.
+pub fn status(
+    results: &[StepResult],
+    restored: Option<&Restored>,
+    interrupted: bool,
+) -> ExitStatus {
+    let failed = results.iter().any(|r| r.status == Status::Failed);
+    let unrestored = restored.is_some_and(|r| !r.conflicts.is_empty() || r.aside.is_some());
+    if interrupted {
+        ExitStatus::Interrupted
+    } else if failed || unrestored {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Report the end of a run (JSON document, restore notes, interruption or
+/// failure summary) and return its exit status.
+pub fn finish(f: &Finish<'_>) -> anyhow::Result<ExitStatus> {
+    let printer = f.printer;
+    let was_interrupted = f.interrupted.load(Ordering::SeqCst);
+    let status = status(f.results, f.restored, was_interrupted);
+    let what = f.settings.what();
+    if f.settings.json {
+        let doc = JsonReport {
+            version: 1,
+            command: match f.settings.hook {
+                Some(h) => format!("hook run {h}"),
+                None => "guard-rails".to_string(),
+            },
+            hook: f.settings.hook.map(|h| h.to_string()),
+            mode: f.scope.mode.to_string(),
+            files: f.scope.files.len(),
+            passed: status == ExitStatus::Success,
+            exit_code: status.code(),
+            steps: f.results.iter().map(JsonStep::from).collect(),
+        };
+        printer.outln(&serde_json::to_string_pretty(&doc)?)?;
+    }
+    if let Some(r) = f.restored {
+        restore_notes(printer, r);
+    }
+    if was_interrupted {
+        printer.error(&format!(
+            "{what} interrupted; your unstaged changes are restored"
+        ));
+    } else if let Some(summary) = failure_summary(&what, f.results, f.planned) {
+        printer.status(&summary);
+    }
+    Ok(status)
+}
+
+/// Tell what putting the work back found: conflicts, index entries put
+/// back, and anything kept aside.
+fn restore_notes(printer: &Printer, r: &Restored) {
+    let list = |paths: &[BString]| {
+        paths
+            .iter()
+            .map(|p| p.to_str_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !r.conflicts.is_empty() {
+        let index = if r.index_reset.is_empty() || r.index_reset_failed.is_some() {
+            String::new()
+        } else {
+            format!(
+                "; the index entries of {} are back as you staged them",
+                list(&r.index_reset)
+            )
+        };
+        printer.error(&format!(
+            "a step's edits to {} conflicted with your unstaged changes; the step's edits were rolled back and your changes are restored{index}",
+            list(&r.conflicts)
+        ));
+        printer.hint(
+            "stage or stash your changes to those files and commit again, or run the fixer by hand",
+        );
+    }
+    if let Some(message) = &r.index_reset_failed {
+        printer.error(&format!(
+            "could not put the index entries of {} back as you staged them: {message}",
+            list(&r.index_reset)
+        ));
+        printer.hint("the step's fix is still staged for them: `git restore --staged <file>` and `git add -p` to stage what you meant");
+    }
+    if let Some(aside) = &r.aside {
+        for p in &aside.paths {
+            printer.error(&format!(
+                "{}; your version from before the hook run is in {}",
+                p.reason,
+                p.location(&aside.dir).display()
+            ));
+        }
+        printer.hint(&format!(
+            "compare and copy back what you need from {} (README.txt and changes.patch are there), then delete it",
+            aside.dir.display()
+        ));
+    }
+}
 
 /// The result line, e.g. `ruff check.......................Passed 0.12s`.
 pub fn line(printer: &Printer, r: &StepResult) -> String {
@@ -82,7 +216,7 @@ pub fn failure_summary(what: &str, results: &[StepResult], total: usize) -> Opti
         Some(Exit::Code(_)) => "modified files".to_string(),
         Some(Exit::Signal(s)) => format!("signal {s}"),
         Some(Exit::TimedOut) => "timed out".to_string(),
-        Some(Exit::NotFound) => "tool not installed".to_string(),
+        Some(Exit::NotFound(_)) => "tool not installed".to_string(),
         Some(Exit::SpawnFailed(_)) => "could not start".to_string(),
         None => "not run".to_string(),
     };

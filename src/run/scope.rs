@@ -1,11 +1,17 @@
-//! Which files a hook run covers, and the variables steps get, for every
-//! hook type and mode: staged (pre-commit), git's pre-push stdin, the
-//! message file (commit-msg, prepare-commit-msg), `--all-files`,
-//! `--files`, `--from-ref/--to-ref` and `--last-commit`.
+//! The one place that decides which files a run covers, and the variables
+//! steps get: for every hook type and mode (staged, or the merge's paths
+//! during a merge (pre-commit), git's pre-push stdin, the message file
+//! (commit-msg, prepare-commit-msg), `--all-files`, `--files`,
+//! `--from-ref/--to-ref` and `--last-commit`), for `guard-rails` (every
+//! tracked file by default), outside git (every file `.gitignore` does not
+//! exclude), and for `hephaestus files`, which lists what a hook would
+//! check ([`listed`]).
 
 use std::ffi::OsString;
 use std::io::BufRead;
+use std::path::Path;
 
+use crate::error::UserError;
 use crate::git::{BString, GitError, HookType, Repo};
 
 /// A file set chosen on the command line instead of the hook's own.
@@ -41,8 +47,54 @@ fn arg(args: &[OsString], i: usize) -> Option<String> {
     args.get(i).map(|a| a.to_string_lossy().into_owned())
 }
 
-/// Work out the scope of `hook` given git's arguments and stdin.
+/// What decides the scope of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeRequest<'a> {
+    /// The hook being run; `None` for `guard-rails`.
+    pub hook: Option<HookType>,
+    pub overrides: &'a Override,
+    /// Arguments git passed to the hook.
+    pub git_args: &'a [OsString],
+}
+
+/// Work out the scope of a run: a hook's (given git's arguments and
+/// stdin), `guard-rails`' in a repository, or the project's outside git.
 pub fn resolve(
+    repo: Option<&Repo>,
+    root: &Path,
+    request: &ScopeRequest<'_>,
+    stdin: &mut dyn BufRead,
+) -> anyhow::Result<RunScope> {
+    match (repo, request.hook) {
+        (Some(r), Some(hook)) => hook_scope(r, hook, request.overrides, request.git_args, stdin),
+        (Some(r), None) => guard_rails_scope(r, request.overrides),
+        (None, _) => project_files_scope(root, request.overrides),
+    }
+}
+
+/// The files a commit checks: during a merge the merge's paths (see
+/// [`Repo::merge_paths`]), else the staged paths.
+pub fn commit_files(repo: &Repo) -> anyhow::Result<Vec<BString>> {
+    Ok(match repo.merge_paths()? {
+        Some(files) => files,
+        None => repo.staged_paths()?,
+    })
+}
+
+/// The paths `hephaestus files` lists for a file selection: exactly those
+/// a pre-commit hook run with the same selection would check.
+pub fn listed(repo: &Repo, overrides: &Override) -> anyhow::Result<Vec<BString>> {
+    Ok(match overrides {
+        Override::None => commit_files(repo)?,
+        Override::AllFiles => repo.tracked_paths()?,
+        Override::Files(files) => files.clone(),
+        Override::Range { from, to } => repo.changed_between(from, to)?,
+        Override::LastCommit => repo.changed_in_commit("HEAD")?,
+    })
+}
+
+/// The scope of `hook` given git's arguments and stdin.
+fn hook_scope(
     repo: &Repo,
     hook: HookType,
     overrides: &Override,
@@ -63,53 +115,34 @@ pub fn resolve(
             env.push((k.to_string(), v));
         }
     };
-    match overrides {
-        Override::AllFiles => {
-            return Ok(scope(repo.tracked_paths()?, "all-files", env, false, false));
-        }
-        Override::Files(files) => return Ok(scope(files.clone(), "files", env, false, false)),
+    let mode = match overrides {
+        Override::AllFiles => Some("all-files"),
+        Override::Files(_) => Some("files"),
         Override::Range { from, to } => {
             set("PRE_COMMIT_FROM_REF", Some(from.clone()));
             set("PRE_COMMIT_TO_REF", Some(to.clone()));
             set("PRE_COMMIT_ORIGIN", Some(to.clone()));
             set("PRE_COMMIT_SOURCE", Some(from.clone()));
-            return Ok(scope(
-                repo.changed_between(from, to)?,
-                "range",
-                env,
-                false,
-                false,
-            ));
+            Some("range")
         }
-        Override::LastCommit => {
-            return Ok(scope(
-                repo.changed_in_commit("HEAD")?,
-                "last-commit",
-                env,
-                false,
-                false,
-            ));
-        }
-        Override::None => {}
+        Override::LastCommit => Some("last-commit"),
+        Override::None => None,
+    };
+    if let Some(mode) = mode {
+        return Ok(scope(listed(repo, overrides)?, mode, env, false, false));
     }
     Ok(match hook {
         HookType::PreCommit | HookType::PreMergeCommit => {
             if !repo.conflicted_paths()?.is_empty() {
-                return Err(crate::error::UserError::failure(
-                    "there are unmerged paths in the index",
-                )
-                .with_hint("resolve the conflicts and `git add` the files first")
-                .into());
+                return Err(UserError::failure("there are unmerged paths in the index")
+                    .with_hint("resolve the conflicts and `git add` the files first")
+                    .into());
             }
-            let files = match repo.merge_paths()? {
-                Some(files) => files,
-                None => repo.staged_paths()?,
-            };
-            scope(files, "staged", env, false, true)
+            scope(commit_files(repo)?, "staged", env, false, true)
         }
         HookType::CommitMsg | HookType::PrepareCommitMsg => {
             let Some(msg) = git_args.first() else {
-                return Err(crate::error::UserError::usage(format!(
+                return Err(UserError::usage(format!(
                     "the {hook} hook needs the message file: hephaestus hook run {hook} -- <file>"
                 ))
                 .into());
@@ -157,6 +190,67 @@ pub fn resolve(
         }
         HookType::PostCommit => scope(Vec::new(), "none", env, true, false),
     })
+}
+
+/// `guard-rails` in a repository: the pre-commit scope without the hook's
+/// variables, every tracked file when no files are chosen, and unstaged
+/// work never set aside.
+fn guard_rails_scope(repo: &Repo, overrides: &Override) -> anyhow::Result<RunScope> {
+    let overrides = match overrides {
+        Override::None => &Override::AllFiles,
+        o => o,
+    };
+    let mut rs = hook_scope(
+        repo,
+        HookType::PreCommit,
+        overrides,
+        &[],
+        &mut std::io::empty(),
+    )?;
+    rs.env
+        .retain(|(k, _)| k != "HEPHAESTUS_HOOK" && k != "PRE_COMMIT_HOOK_STAGE");
+    rs.protect_unstaged = false;
+    Ok(rs)
+}
+
+/// Outside git: every file under the root that .gitignore files do not
+/// exclude.
+fn project_files_scope(root: &Path, overrides: &Override) -> anyhow::Result<RunScope> {
+    let files = match overrides {
+        Override::Files(f) => f.clone(),
+        Override::None | Override::AllFiles => {
+            let mut files = Vec::new();
+            for entry in ignore::WalkBuilder::new(root)
+                .hidden(false)
+                .build()
+                .flatten()
+            {
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && let Ok(rel) = entry.path().strip_prefix(root)
+                {
+                    files.push(BString::from(rel.as_os_str().as_encoded_bytes()));
+                }
+            }
+            files.sort();
+            files
+        }
+        _ => {
+            return Err(UserError::usage(
+                "--from-ref, --to-ref and --last-commit need a git repository",
+            )
+            .into());
+        }
+    };
+    Ok(scope(
+        files,
+        "project",
+        vec![
+            ("HEPHAESTUS".into(), "1".into()),
+            ("PRE_COMMIT".into(), "1".into()),
+        ],
+        false,
+        false,
+    ))
 }
 
 fn scope(
@@ -207,7 +301,7 @@ fn push_files(
             continue;
         }
         let [local_ref, local_sha, remote_ref, remote_sha] = parts[..] else {
-            return Err(crate::error::UserError::usage(format!(
+            return Err(UserError::usage(format!(
                 "cannot read the pre-push line {:?}: expected `<local ref> <local sha> <remote ref> <remote sha>`",
                 line.trim()
             ))

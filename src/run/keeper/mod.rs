@@ -3,7 +3,7 @@
 //! changes are set aside and put back afterwards, and never lost.
 //!
 //! Order of operations (each step only after the previous one is durable),
-//! all under the work tree's lock (`super::lock`), taken by the caller:
+//! all under the work tree's lock ([`lock`]), taken by the caller:
 //! 1. find unstaged changes to tracked files (gix status; submodules,
 //!    intent-to-add and untracked files are never touched); a path whose
 //!    parent is not a real directory (a symlink, a file) is left alone and
@@ -11,10 +11,10 @@
 //!    here, naming it, before anything is written;
 //! 2. save each changed path's state (bytes and mode, a symlink's target,
 //!    or its absence) in the backup file ([`backup`]), fsynced, and write
-//!    a git binary patch of the changes ([`super::patch`]);
+//!    a git binary patch of the changes ([`patch`]);
 //! 3. write the journal ([`journal`]), fsynced, naming every saved state;
 //! 4. only then make those paths match the index, through
-//!    [`super::worktree`] (never through a symlink), with git's filters
+//!    [`worktree`] (never through a symlink), with git's filters
 //!    applied when one can apply; the fingerprint of each path right after
 //!    is kept in memory and in the progress log;
 //! 5. after the steps, put every path back ([`restore`]);
@@ -27,7 +27,10 @@
 mod aside;
 mod backup;
 mod journal;
+pub mod lock;
+mod patch;
 mod restore;
+pub mod worktree;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -43,14 +46,13 @@ pub use restore::{Edit, RecoverSettings, Recovered, Restored, StepEdits, recover
 
 use self::backup::BackupWriter;
 use self::journal::{Files, ProgressLog, io_at};
-use super::groups::Group;
-use super::lock::Holder;
-use super::patch;
-use super::worktree::{Content, TreeError, WorkTree};
+use self::lock::Holder;
+use self::worktree::{Content, TreeError, WorkTree};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::git::{BStr, BString, ByteSlice, GitError, Repo, Unstaged, write};
-use crate::steps::run::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::process::groups::Group;
+use crate::run::fingerprint::{Fingerprint, file_fingerprinter, link_fingerprint};
 
 /// Files up to this size also go into the patch as a literal.
 const PATCH_LITERAL_LIMIT: u64 = 8 << 20;
