@@ -6,14 +6,15 @@
 //!
 //! # Layers
 //!
-//! A module imports only from modules in layers above its own (or its own
-//! layer's leaves where noted); nothing imports from below, so there are no
-//! import circles. `tests/it/layering.rs` checks this list against the
-//! sources.
+//! A module uses only modules listed before it here (the layers above it,
+//! and within a layer the ones named earlier); nothing uses what comes
+//! after, so there are no import circles. `tests/it/layering.rs` checks
+//! this list against the sources.
 //!
-//! 1. leaves: `exit`, `error` (user errors and their rendering; it knows
-//!    no domain's errors), `printer`, `color`, `versions`, `process` (the
-//!    one process runner: process groups, capture, timeouts), `pyenv`
+//! 1. leaves: `exit`, `color`, `printer`, `error` (user errors and their
+//!    rendering; it knows no domain's errors), `versions`, `pyenv`,
+//!    `process` (the one process runner: process groups, capture,
+//!    timeouts)
 //! 2. `git`, `tools`
 //! 3. `config` (validates through leaves only)
 //! 4. domains: `cleanup`, `drift`, `release`, `hygiene`
