@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Loaded};
-use crate::git::{GitError, Repo};
+use crate::git::Repo;
 
 /// A repository (optional), its root, and its configuration.
 pub struct Project {
@@ -28,12 +28,5 @@ impl Project {
         };
         let config = config::load(&root, config_path)?;
         Ok(Project { repo, root, config })
-    }
-
-    /// The repository, or the error that says there is none.
-    pub fn repo(&self) -> Result<&Repo, GitError> {
-        self.repo.as_ref().ok_or_else(|| GitError::NotARepository {
-            path: self.root.clone(),
-        })
     }
 }

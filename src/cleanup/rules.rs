@@ -313,12 +313,6 @@ impl RuleSet {
         }
     }
 
-    /// Whether the decision needs the relative path of every entry (config
-    /// patterns are configured); otherwise only matches need it.
-    pub fn needs_rel_always(&self) -> bool {
-        self.extra.is_some()
-    }
-
     /// Could an entry with this name be junk at all? Without configured
     /// patterns only the built-in names can, whatever the context; a
     /// path none of whose components is such a name needs no further look

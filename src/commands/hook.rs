@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use crate::commands::Context;
 use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
-use crate::hooks::install::{self, HookFile, HookState, How, Removed};
+use crate::hooks::install::{self, HookFile, HookState, How, Uninstalled};
 use crate::printer::Tone;
 use crate::run;
 use crate::run::keeper;
@@ -134,17 +134,17 @@ fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitSt
     };
     for hook in types {
         match install::uninstall(&dir.path, hook)? {
-            Removed::Removed => ctx.printer.status(&format!("removed {hook} hook")),
-            Removed::RestoredLegacy => ctx.printer.status(&format!(
+            Uninstalled::Removed => ctx.printer.status(&format!("removed {hook} hook")),
+            Uninstalled::RestoredLegacy => ctx.printer.status(&format!(
                 "removed {hook} hook and restored the previous one"
             )),
-            Removed::FromChain => ctx.printer.status(&format!(
+            Uninstalled::FromChain => ctx.printer.status(&format!(
                 "removed hephaestus from behind the {hook} hook ({hook}.legacy)"
             )),
-            Removed::NotOurs if !args.hook_types.is_empty() => ctx
+            Uninstalled::NotOurs if !args.hook_types.is_empty() => ctx
                 .printer
                 .warn(&format!("{hook} hook is not a hephaestus hook; left alone")),
-            Removed::NotOurs | Removed::Absent => {}
+            Uninstalled::NotOurs | Uninstalled::Absent => {}
         }
     }
     Ok(ExitStatus::Success)

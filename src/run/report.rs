@@ -282,3 +282,114 @@ impl From<&StepResult> for JsonStep {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::steps::plan::SkipReason;
+
+    fn result(name: &str, position: usize, status: Status, exit: Option<Exit>) -> StepResult {
+        StepResult {
+            name: name.to_string(),
+            position,
+            status,
+            exit,
+            duration: Duration::from_millis(1234),
+            files: vec![BString::from("a.py")],
+            modified: Vec::new(),
+            restaged: Vec::new(),
+            edited: Vec::new(),
+            output: b"line one\nline two\n".to_vec(),
+            message: None,
+        }
+    }
+
+    #[test]
+    fn lines_are_79_columns_with_the_label_and_time() {
+        let p = Printer::plain();
+        let passed = line(
+            &p,
+            &result("ruff check", 1, Status::Passed, Some(Exit::Code(0))),
+        );
+        assert_eq!(passed.chars().count(), 79, "{passed}");
+        assert!(passed.starts_with("ruff check...."), "{passed}");
+        assert!(passed.ends_with("Passed 1.23s"), "{passed}");
+        let skipped = line(
+            &p,
+            &result("mypy", 2, Status::Skipped(SkipReason::NoFiles), None),
+        );
+        assert!(skipped.ends_with(".Skipped (no files)"), "{skipped}");
+        let long = line(&p, &result(&"x".repeat(100), 3, Status::Passed, None));
+        assert!(long.contains("x...Passed"), "at least three dots: {long}");
+    }
+
+    #[test]
+    fn details_of_a_failure_show_code_message_files_and_indented_output() {
+        let mut r = result("fix", 1, Status::Failed, Some(Exit::Code(1)));
+        r.message = Some("files were modified by this step".to_string());
+        r.modified = vec![BString::from("a.py")];
+        assert_eq!(
+            details(&r),
+            "  - exit code: 1\n  - files were modified by this step\n    a.py\n\n    line one\n    line two\n\n"
+        );
+        let passed = result("ok", 1, Status::Passed, Some(Exit::Code(0)));
+        assert_eq!(details(&passed), "", "a passed step shows no output");
+    }
+
+    #[test]
+    fn the_summary_names_the_first_failure_and_why() {
+        let results = [
+            result("a", 1, Status::Passed, Some(Exit::Code(0))),
+            result("b", 2, Status::Failed, Some(Exit::TimedOut)),
+            result("c", 3, Status::Failed, Some(Exit::Code(4))),
+        ];
+        assert_eq!(
+            failure_summary("guard-rails", &results, 5).as_deref(),
+            Some("guard-rails failed at step 2/5: b (timed out)")
+        );
+        assert_eq!(failure_summary("guard-rails", &results[..1], 1), None);
+        let missing = [result(
+            "m",
+            1,
+            Status::Failed,
+            Some(Exit::NotFound("m: not found".into())),
+        )];
+        assert_eq!(
+            failure_summary("pre-commit hook", &missing, 1).as_deref(),
+            Some("pre-commit hook failed at step 1/1: m (tool not installed)")
+        );
+    }
+
+    #[test]
+    fn the_status_is_interrupted_then_failure_then_success() {
+        let passed = [result("a", 1, Status::Passed, Some(Exit::Code(0)))];
+        let failed = [result("a", 1, Status::Failed, Some(Exit::Code(1)))];
+        assert_eq!(status(&passed, None, false), ExitStatus::Success);
+        assert_eq!(status(&failed, None, false), ExitStatus::Failure);
+        assert_eq!(status(&failed, None, true), ExitStatus::Interrupted);
+        let conflicted = Restored {
+            conflicts: vec![BString::from("a.py")],
+            ..Restored::default()
+        };
+        assert_eq!(
+            status(&passed, Some(&conflicted), false),
+            ExitStatus::Failure
+        );
+    }
+
+    #[test]
+    fn json_steps_carry_status_reason_and_output() {
+        let skipped = JsonStep::from(&result("s", 1, Status::Skipped(SkipReason::NoFormat), None));
+        assert_eq!(skipped.status, "skipped");
+        assert_eq!(skipped.skip_reason.as_deref(), Some("--no-format"));
+        assert_eq!(skipped.message, None);
+        let failed = JsonStep::from(&result("f", 2, Status::Failed, Some(Exit::Signal(9))));
+        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.exit_code, Some(137));
+        assert_eq!(failed.duration_ms, 1234);
+        assert_eq!(failed.files, ["a.py"]);
+        assert_eq!(failed.output, "line one\nline two\n");
+    }
+}

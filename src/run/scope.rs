@@ -329,3 +329,192 @@ fn push_files(
     files.dedup();
     Ok((files, last))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    /// A repository with `a.txt` and `b.py` committed and `b.py` changed
+    /// and staged, made with the git CLI.
+    fn repo() -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .output()
+                .expect("git runs");
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("a.txt"), "a\n").unwrap();
+        std::fs::write(dir.path().join("b.py"), "b\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        std::fs::write(dir.path().join("b.py"), "b2\n").unwrap();
+        git(&["add", "b.py"]);
+        let repo = Repo::discover(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    fn request<'a>(
+        hook: Option<HookType>,
+        overrides: &'a Override,
+        git_args: &'a [OsString],
+    ) -> ScopeRequest<'a> {
+        ScopeRequest {
+            hook,
+            overrides,
+            git_args,
+        }
+    }
+
+    fn names(scope: &RunScope) -> Vec<String> {
+        scope.files.iter().map(|f| f.to_string()).collect()
+    }
+
+    fn has_var(scope: &RunScope, key: &str) -> bool {
+        scope.env.iter().any(|(k, _)| k == key)
+    }
+
+    #[test]
+    fn pre_commit_checks_the_staged_files_and_protects_unstaged_work() {
+        let (dir, repo) = repo();
+        let s = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(Some(HookType::PreCommit), &Override::None, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert_eq!(names(&s), ["b.py"]);
+        assert_eq!(s.mode, "staged");
+        assert!(s.protect_unstaged);
+        assert!(!s.no_file_set);
+        assert!(
+            s.env
+                .contains(&("HEPHAESTUS_HOOK".into(), "pre-commit".into()))
+        );
+        assert_eq!(
+            names(&s),
+            listed(&repo, &Override::None)
+                .unwrap()
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn guard_rails_covers_every_tracked_file_without_hook_variables() {
+        let (dir, repo) = repo();
+        let s = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(None, &Override::None, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert_eq!(names(&s), ["a.txt", "b.py"]);
+        assert_eq!(s.mode, "all-files");
+        assert!(!s.protect_unstaged);
+        assert!(!has_var(&s, "HEPHAESTUS_HOOK"));
+        assert!(!has_var(&s, "PRE_COMMIT_HOOK_STAGE"));
+        assert!(has_var(&s, "HEPHAESTUS"));
+        let chosen = Override::Files(vec![BString::from("a.txt")]);
+        let s = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(None, &chosen, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert_eq!((names(&s), s.mode), (vec!["a.txt".to_string()], "files"));
+    }
+
+    #[test]
+    fn message_hooks_need_the_file_and_hooks_without_files_have_none() {
+        let (dir, repo) = repo();
+        let err = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(Some(HookType::CommitMsg), &Override::None, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("needs the message file"), "{err}");
+        let args = [OsString::from(".git/COMMIT_EDITMSG")];
+        let s = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(Some(HookType::CommitMsg), &Override::None, &args),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert_eq!(
+            (names(&s), s.mode),
+            (vec![".git/COMMIT_EDITMSG".to_string()], "message")
+        );
+        let s = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(Some(HookType::PostCommit), &Override::None, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert!(s.no_file_set && s.files.is_empty() && s.mode == "none");
+    }
+
+    #[test]
+    fn a_malformed_pre_push_line_is_a_usage_error() {
+        let (dir, repo) = repo();
+        let err = resolve(
+            Some(&repo),
+            dir.path(),
+            &request(Some(HookType::PrePush), &Override::None, &[]),
+            &mut std::io::Cursor::new("refs/heads/main abc\n"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot read the pre-push line"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn outside_git_the_project_is_every_file_under_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/keep.py"), "").unwrap();
+        std::fs::write(dir.path().join(".hidden"), "").unwrap();
+        let s = resolve(
+            None,
+            dir.path(),
+            &request(None, &Override::None, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap();
+        assert_eq!(names(&s), [".hidden", "pkg/keep.py"]);
+        assert_eq!(s.mode, "project");
+        let range = Override::Range {
+            from: "a".into(),
+            to: "b".into(),
+        };
+        let err = resolve(
+            None,
+            dir.path(),
+            &request(None, &range, &[]),
+            &mut std::io::empty(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("need a git repository"), "{err}");
+    }
+}

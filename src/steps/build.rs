@@ -9,7 +9,7 @@ use crate::config::model::{CommandLine, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
 
-use super::{Action, Origin, Step};
+use super::{Action, Step};
 
 /// What to build besides the configured steps.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,7 +58,6 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
             shell: c.shell,
         },
         matcher: PathMatcher::new(&c.files, &c.exclude)?,
-        has_file_filter: !c.files.is_empty(),
         pass_files: c.pass_files,
         scope: c.scope,
         stages: c.stages.clone(),
@@ -67,7 +66,6 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
         timeout: c.timeout.map(|s| s.0),
         env: c.env.clone(),
         require_serial: c.require_serial,
-        origin: Origin::User,
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,

@@ -18,18 +18,6 @@ use crate::config::glob::PathMatcher;
 pub use crate::config::model::Scope;
 use crate::git::HookType;
 
-/// Where a step came from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Origin {
-    /// A preset (`python`, `rust`).
-    Preset(&'static str),
-    /// `[[guard-rails.steps]]`.
-    User,
-    /// Built into hephaestus (scoped cleanup, drift).
-    Builtin,
-}
-
 /// What a step does when it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -55,8 +43,6 @@ pub struct Step {
     pub name: String,
     pub action: Action,
     pub matcher: PathMatcher,
-    /// Whether `files` was given (an empty list matches everything).
-    pub has_file_filter: bool,
     pub pass_files: bool,
     pub scope: Scope,
     pub stages: Option<Vec<HookType>>,
@@ -65,7 +51,6 @@ pub struct Step {
     pub timeout: Option<Duration>,
     pub env: BTreeMap<String, String>,
     pub require_serial: bool,
-    pub origin: Origin,
     pub missing_hint: Option<ToolHint>,
     /// A missing tool is a notice (the step is skipped), not a failure
     /// (`cargo audit`).

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestContext, show, stderr, stdout};
+use crate::common::{TestContext, json, show, stderr, stdout};
 
 fn config(ctx: &TestContext, body: &str) {
     ctx.write(
@@ -27,10 +27,6 @@ fn by_name<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
         .iter()
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("no step {name}: {doc}"))
-}
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", show(out)))
 }
 
 #[test]
@@ -577,4 +573,27 @@ fn user_step_replaces_a_preset_step_by_name_and_drift_runs_as_a_step() {
         "{doc}"
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// The text report of a run as the user sees it (paths and durations
+/// filtered): one line per step, a failure's details and output, the
+/// summary.
+#[test]
+fn text_report_snapshot() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &[
+            step("passes", "exit 0", ""),
+            step("fails", "echo \"broken in $PWD\" >&2; exit 3", ""),
+            step("no python", "exit 0", "files = [\"*.py\"]"),
+        ]
+        .concat(),
+    );
+    ctx.write("a.txt", "x\n");
+    ctx.commit_all("base");
+    let out = ctx.run(["guard-rails"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!("--- stdout\n{}--- stderr\n{}", stdout(&out), stderr(&out));
+    crate::common::snapshot_settings(&ctx).bind(|| insta::assert_snapshot!(text));
 }

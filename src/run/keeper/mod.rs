@@ -40,9 +40,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
-pub use aside::{Aside, AsideKind, kept_dirs};
+pub use aside::{AsideKind, kept_dirs};
 pub use journal::{Entry, Journal, Saved};
-pub use restore::{Edit, RecoverSettings, Recovered, Restored, StepEdits, recover};
+pub use restore::{Edit, RecoverSettings, Restored, StepEdits, recover};
 
 use self::backup::BackupWriter;
 use self::journal::{Files, ProgressLog, io_at};
@@ -59,11 +59,6 @@ const PATCH_LITERAL_LIMIT: u64 = 8 << 20;
 
 const SYMLINK: u32 = 0o120000;
 const EXECUTABLE: u32 = 0o100755;
-
-/// Where the journal lives for this work tree.
-pub fn journal_path(repo: &Repo) -> std::path::PathBuf {
-    Files::of(repo).journal
-}
 
 /// The pending journal, if a run did not finish.
 pub fn pending(repo: &Repo) -> anyhow::Result<Option<Journal>> {
@@ -93,7 +88,6 @@ pub fn pending_error(repo: &Repo, journal: &Journal, holder: Option<&Holder>) ->
 /// A path the keeper did not set aside, and why.
 #[derive(Debug, Clone)]
 pub struct LeftAlone {
-    pub path: BString,
     pub reason: String,
 }
 
@@ -218,10 +212,7 @@ pub fn save<'r>(
         let Some(ie) = index.entry_by_path(rel.as_bstr()) else {
             continue;
         };
-        let leave = |reason: String| LeftAlone {
-            path: rel.clone(),
-            reason,
-        };
+        let leave = |reason: String| LeftAlone { reason };
         let (content, writable) = match tree.inspect(rel.as_bstr()) {
             Ok(x) => x,
             Err(e @ TreeError::InTheWay { .. }) => {
@@ -480,11 +471,6 @@ impl Keeper<'_> {
     /// The journal of this run.
     pub fn journal(&self) -> &Journal {
         &self.journal
-    }
-
-    /// Where the journal is.
-    pub fn journal_path(&self) -> &Path {
-        &self.files.journal
     }
 
     /// Records the process group of each step in the progress log, for

@@ -55,8 +55,6 @@ pub struct Restored {
     /// Paths where a fixer's edit and the user's changes could not both be
     /// kept: the fixer's edit was discarded.
     pub conflicts: Vec<BString>,
-    /// Paths where a fixer's edit was merged with the user's changes.
-    pub merged: Vec<BString>,
     /// Conflicted paths whose index entry was put back as the user staged
     /// it (the fixer had re-staged its edit).
     pub index_reset: Vec<BString>,
@@ -187,7 +185,6 @@ impl Keeper<'_> {
                     None => false,
                 };
                 if written {
-                    report.merged.push(rel);
                     continue;
                 }
                 put_back_or_keep(&self.tree, &backup, &mut aside, e).map_err(kept)?;
