@@ -4,15 +4,16 @@
 //!    unstaged work may be set aside, load the configuration, refuse
 //!    while a keeper journal is pending, resolve the settings
 //!    ([`settings`]);
-//! 2. scope: which files the run covers ([`scope`], also behind
+//! 2. steps: build them from the configuration and check the names
+//!    asked for (`--step`);
+//! 3. scope: which files the run covers ([`scope`], also behind
 //!    `hephaestus files`);
-//! 3. plan: build the steps and plan them over the files
-//!    ([`crate::steps`]);
-//! 4. keeper save: set unstaged work aside (pre-commit; [`keeper`]);
-//! 5. execute the plan ([`execute`]; scoped cleanup and drift run in
+//! 4. plan them over the files ([`crate::steps::plan`]);
+//! 5. keeper save: set unstaged work aside (pre-commit; [`keeper`]);
+//! 6. execute the plan ([`execute`]; scoped cleanup and drift run in
 //!    process, [`in_process`]);
-//! 6. keeper restore: put the work back;
-//! 7. report, and turn the outcome into an exit status ([`report`]).
+//! 7. keeper restore: put the work back;
+//! 8. report, and turn the outcome into an exit status ([`report`]).
 //!
 //! Nothing here knows about clap: the command line fills in a
 //! [`settings::RunArgs`].
@@ -37,7 +38,7 @@ use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
 use crate::printer::Printer;
 use crate::process::{Children, signals};
-use crate::steps::plan::{self, FileSet, Plan};
+use crate::steps::plan::{self, Plan};
 use crate::steps::{Step, build};
 
 use self::execute::{ExecuteSettings, Executor, StepResult};
@@ -84,6 +85,7 @@ pub fn run(
     };
     let prescan = prepared.prescan.take();
     let settings = &prepared.settings;
+    let steps = build_steps(cx, &prepared)?;
     let scope = scope::resolve(
         repo.as_ref(),
         &prepared.root,
@@ -95,7 +97,7 @@ pub fn run(
         scope.files.len(),
         scope.mode
     ));
-    let plan = plan_steps(cx, &prepared, &scope)?;
+    let plan = plan::plan(&steps, scope.file_set(), &settings.selection);
     clock.phase("planned");
     let kept = save(
         cx,
@@ -293,19 +295,14 @@ fn take_lock(
     }
 }
 
-/// Build the steps, check the names asked for, and plan them over the
-/// files in scope.
-fn plan_steps(cx: &RunContext<'_>, prepared: &Prepared, scope: &RunScope) -> anyhow::Result<Plan> {
+/// Build the steps and check the names asked for.
+fn build_steps(cx: &RunContext<'_>, prepared: &Prepared) -> anyhow::Result<Vec<Step>> {
     let options = build::BuildOptions {
         drift: prepared.settings.drift,
     };
     let steps: Vec<Step> = build::pipeline(&prepared.loaded, options)?;
     check_names(cx, &steps, &prepared.settings.selection)?;
-    let files = FileSet {
-        files: &scope.files,
-        none: scope.no_file_set,
-    };
-    Ok(plan::plan(&steps, files, &prepared.settings.selection))
+    Ok(steps)
 }
 
 /// `--step` names must exist; unknown `--skip`/`SKIP` names are told about

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use crate::error::UserError;
 use crate::git::{BString, GitError, HookType, Repo};
+use crate::steps::plan::FileSet;
 
 /// A file set chosen on the command line instead of the hook's own.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +40,16 @@ pub struct RunScope {
     pub no_file_set: bool,
     /// Unstaged changes must be set aside while steps run.
     pub protect_unstaged: bool,
+}
+
+impl RunScope {
+    /// The files of the run, for planning.
+    pub fn file_set(&self) -> FileSet<'_> {
+        FileSet {
+            files: &self.files,
+            none: self.no_file_set,
+        }
+    }
 }
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
