@@ -1,9 +1,11 @@
 //! Errors as the user sees them: a classification into exit codes, an
 //! optional hint, and one renderer (`error: …`, `caused by: …`, `hint: …`).
 //!
-//! Domain modules return their own `thiserror` types; the command layer adds
-//! context with `anyhow`. A [`UserError`] anywhere in the chain decides the
-//! exit code and the hint; anything unclassified is an internal error (3).
+//! Domain modules return their own `thiserror` types, which implement
+//! [`Classify`]; the command layer adds context with `anyhow`. The CLI
+//! ([`crate::cli`]) finds the first classified error in the chain, which
+//! decides the exit code and the hint; anything unclassified is an
+//! internal error (3). This module knows no domain's errors.
 
 use std::fmt::Write as _;
 
@@ -66,37 +68,6 @@ impl Classify for UserError {
     }
 }
 
-/// Find the first classified error in the chain.
-fn classify(err: &anyhow::Error) -> (ExitStatus, Option<String>) {
-    for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<UserError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::git::GitError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::drift::DriftError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::release::ReleaseError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::cleanup::CleanupError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hygiene::HygieneError>() {
-            return (e.status(), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hygiene::ArgsError>() {
-            return (crate::exit::ExitStatus::Usage, Some(e.hint()));
-        }
-    }
-    (ExitStatus::Internal, None)
-}
-
 /// True when the error is a closed stdout pipe (`hephaestus … | head`),
 /// which is not an error worth reporting.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -107,10 +78,8 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Print the error with its causes and hint on stderr and return the exit
-/// status it maps to.
-pub fn report(printer: &Printer, err: &anyhow::Error) -> ExitStatus {
-    let (status, hint) = classify(err);
+/// Print the error with its causes and `hint` on stderr.
+pub fn render(printer: &Printer, err: &anyhow::Error, hint: Option<&str>) {
     let mut text = String::new();
     let mut causes = err.chain();
     if let Some(top) = causes.next() {
@@ -129,7 +98,6 @@ pub fn report(printer: &Printer, err: &anyhow::Error) -> ExitStatus {
     }
     printer.error(&text);
     if let Some(hint) = hint {
-        printer.hint(&hint);
+        printer.hint(hint);
     }
-    status
 }

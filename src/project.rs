@@ -1,11 +1,10 @@
 //! The project a command works on: the git repository (when there is one),
 //! the root directory, and the loaded configuration.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::cli::Context;
 use crate::config::{self, Loaded};
-use crate::git::{GitError, Repo};
+use crate::git::Repo;
 
 /// A repository (optional), its root, and its configuration.
 pub struct Project {
@@ -15,33 +14,19 @@ pub struct Project {
 }
 
 impl Project {
-    /// The project around the current directory: the git work tree root if
-    /// there is one, else the current directory.
-    pub fn discover(ctx: &Context) -> anyhow::Result<Project> {
-        let repo = Repo::discover(&ctx.cwd).ok();
+    /// The project around `cwd`: the git work tree root if there is one,
+    /// else `cwd`; its configuration from `config_path` (`--config`) or
+    /// found from the root.
+    pub fn discover(cwd: &Path, config_path: Option<&Path>) -> anyhow::Result<Project> {
+        let repo = Repo::discover(cwd).ok();
         let root = match &repo {
             Some(r) => match r.work_tree() {
                 Ok(w) => w.to_path_buf(),
-                Err(_) => ctx.cwd.clone(),
+                Err(_) => cwd.to_path_buf(),
             },
-            None => ctx.cwd.clone(),
+            None => cwd.to_path_buf(),
         };
-        let config = config::load(&root, ctx.config_path.as_deref())?;
+        let config = config::load(&root, config_path)?;
         Ok(Project { repo, root, config })
-    }
-
-    /// The project, which must be a git work tree.
-    pub fn in_work_tree(ctx: &Context) -> anyhow::Result<(Repo, Loaded)> {
-        let repo = Repo::discover(&ctx.cwd)?;
-        let root = repo.work_tree()?.to_path_buf();
-        let config = config::load(&root, ctx.config_path.as_deref())?;
-        Ok((repo, config))
-    }
-
-    /// The repository, or the error that says there is none.
-    pub fn repo(&self) -> Result<&Repo, GitError> {
-        self.repo.as_ref().ok_or_else(|| GitError::NotARepository {
-            path: self.root.clone(),
-        })
     }
 }

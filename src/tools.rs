@@ -126,21 +126,6 @@ impl Resolved {
             Via::NotFound => vec![self.program.clone().into()],
         }
     }
-
-    /// A `Command` for the program (no arguments yet), run in `root`.
-    pub fn command(&self, root: &Path) -> Command {
-        command_from(&self.argv(), root)
-    }
-
-    /// Where it was found, for messages: "uv run", ".venv/bin", "PATH".
-    pub fn describe(&self) -> &'static str {
-        match self.via {
-            Via::Uv { .. } => "uv run",
-            Via::Venv { .. } => ".venv/bin",
-            Via::Path { .. } => "PATH",
-            Via::NotFound => "not found",
-        }
-    }
 }
 
 /// A `Command` for an argv (which must not be empty), run in `cwd`.

@@ -21,66 +21,12 @@ use rustix::fs::{AtFlags, Mode};
 use crate::cleanup::CleanupError;
 use crate::cleanup::copy::Copier;
 use crate::cleanup::delete::{self, Disposal, RestoreJob, Restored};
+pub use crate::cleanup::manifest::RunId;
 use crate::cleanup::manifest::{Entry, ErrorRecord, JsonPath, Manifest, Status, UndoRecord};
 use crate::cleanup::plan::Plan;
 use crate::cleanup::rules::EntryKind;
 use crate::cleanup::state::{DIR_FLAGS, StateDir};
 use crate::cleanup::trust::{self, Trusted};
-
-/// A run's identity and timestamps.
-#[derive(Debug, Clone)]
-pub struct RunId {
-    /// `20260101T120000.123456Z-1a2b3c`.
-    pub id: String,
-    /// `20260101T120000.123456Z` (for file names; sorts by time).
-    pub stamp: String,
-    /// RFC 3339.
-    pub created_at: String,
-}
-
-impl RunId {
-    pub fn new() -> Self {
-        let now = time::OffsetDateTime::now_utc();
-        let stamp = now
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second].[subsecond digits:6]Z"
-            ))
-            .unwrap_or_else(|_| now.unix_timestamp().to_string());
-        let created_at = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_else(|_| stamp.clone());
-        let id = format!("{stamp}-{:06x}", fastrand::u32(..0x0100_0000));
-        RunId {
-            id,
-            stamp,
-            created_at,
-        }
-    }
-
-    /// Whether `id` has the shape [`RunId::new`] gives
-    /// (`20260101T120000.123456Z-1a2b3c`): a plain directory name.
-    pub fn is_well_formed(id: &str) -> bool {
-        let b = id.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        b.len() == 30
-            && digits(0..8)
-            && b[8] == b'T'
-            && digits(9..15)
-            && b[15] == b'.'
-            && digits(16..22)
-            && b[22] == b'Z'
-            && b[23] == b'-'
-            && b[24..]
-                .iter()
-                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-    }
-}
-
-impl Default for RunId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// An open quarantine directory for one run.
 pub struct Quarantine {

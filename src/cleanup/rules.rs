@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::config::glob::PathMatcher;
+use crate::config::model::CleanupCategory;
 
 /// A rule category. macOS metadata is always on in a full cleanup.
 #[derive(
@@ -41,6 +42,18 @@ pub enum Category {
     NodeModules,
     /// `[cleanup] extra_patterns`.
     Extra,
+}
+
+impl From<CleanupCategory> for Category {
+    /// The rule category a `[cleanup] categories` entry names.
+    fn from(c: CleanupCategory) -> Category {
+        match c {
+            CleanupCategory::Macos => Category::Macos,
+            CleanupCategory::PythonCache => Category::PythonCache,
+            CleanupCategory::BuildArtifacts => Category::BuildArtifacts,
+            CleanupCategory::NodeModules => Category::NodeModules,
+        }
+    }
 }
 
 impl Category {
@@ -298,12 +311,6 @@ impl RuleSet {
             extra,
             exclude,
         }
-    }
-
-    /// Whether the decision needs the relative path of every entry (config
-    /// patterns are configured); otherwise only matches need it.
-    pub fn needs_rel_always(&self) -> bool {
-        self.extra.is_some()
     }
 
     /// Could an entry with this name be junk at all? Without configured

@@ -9,9 +9,17 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::commands;
+use crate::cleanup::CleanupError;
+use crate::commands::{self, Context};
+use crate::config::ConfigError;
+use crate::drift::DriftError;
+use crate::error::{Classify, UserError};
 use crate::exit::ExitStatus;
+use crate::git::GitError;
+use crate::hygiene::{ArgsError, HygieneError};
 use crate::printer::{ColorChoice, Printer, Verbosity};
+use crate::release::ReleaseError;
+use crate::run::settings::RunEnv;
 
 /// Keep a repository safe from staging to release: hooks, cleanup,
 /// guard-rails, drift checks and verified release installs.
@@ -76,15 +84,11 @@ pub enum Command {
     Man(commands::completions::ManArgs),
 }
 
-/// Everything a command needs besides its own arguments.
-pub struct Context {
-    pub printer: Printer,
-    pub cwd: PathBuf,
-    pub config_path: Option<PathBuf>,
-}
-
-impl Context {
-    fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
+impl GlobalArgs {
+    /// The context every command gets: printer, directory, configuration
+    /// file.
+    fn context(&self) -> anyhow::Result<Context> {
+        let global = self;
         let verbosity = if global.quiet {
             Verbosity::Quiet
         } else if global.verbose {
@@ -99,11 +103,9 @@ impl Context {
             Some(dir) => {
                 let dir = base.join(dir);
                 if !dir.is_dir() {
-                    return Err(crate::error::UserError::usage(format!(
-                        "-C {}: not a directory",
-                        dir.display()
-                    ))
-                    .into());
+                    return Err(
+                        UserError::usage(format!("-C {}: not a directory", dir.display())).into(),
+                    );
                 }
                 dir
             }
@@ -114,6 +116,7 @@ impl Context {
             printer,
             cwd,
             config_path,
+            run_env: RunEnv::from_process(),
         })
     }
 }
@@ -129,8 +132,10 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Drift(args) => commands::drift::run(ctx, &args),
         Command::Release(cmd) => commands::release::run(ctx, cmd),
         Command::Cleanup(args) => commands::cleanup::run(ctx, &args),
-        Command::Completions(args) => commands::completions::run_completions(ctx, &args),
-        Command::Man(args) => commands::completions::run_man(ctx, &args),
+        Command::Completions(args) => {
+            commands::completions::run_completions(ctx, &args, Cli::command())
+        }
+        Command::Man(args) => commands::completions::run_man(ctx, &args, Cli::command()),
     }
 }
 
@@ -143,17 +148,52 @@ pub fn main() -> ExitCode {
         Err(code) => return code,
     };
     let result = std::panic::catch_unwind(|| {
-        let ctx = match Context::new(&cli.global) {
+        let ctx = match cli.global.context() {
             Ok(ctx) => ctx,
-            Err(err) => return crate::error::report(&Printer::plain(), &err),
+            Err(err) => return report(&Printer::plain(), &err),
         };
         match dispatch(&ctx, cli.command) {
             Ok(status) => status,
             Err(err) if crate::error::is_broken_pipe(&err) => ExitStatus::Success,
-            Err(err) => crate::error::report(&ctx.printer, &err),
+            Err(err) => report(&ctx.printer, &err),
         }
     });
     result.unwrap_or(ExitStatus::Internal).into()
+}
+
+/// Print an error and return the exit status it maps to.
+fn report(printer: &Printer, err: &anyhow::Error) -> ExitStatus {
+    let (status, hint) = classify(err);
+    crate::error::render(printer, err, hint.as_deref());
+    status
+}
+
+/// The exit status and hint of an error: those of the first classified
+/// error in its chain (every domain's error type is known here, at the
+/// edge), else an internal error.
+fn classify(err: &anyhow::Error) -> (ExitStatus, Option<String>) {
+    fn found(e: &dyn Classify) -> Option<(ExitStatus, Option<String>)> {
+        Some((e.status(), e.hint()))
+    }
+    for cause in err.chain() {
+        let classified = None
+            .or_else(|| cause.downcast_ref::<UserError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<ConfigError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<GitError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<DriftError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<ReleaseError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<CleanupError>().and_then(|e| found(e)))
+            .or_else(|| cause.downcast_ref::<HygieneError>().and_then(|e| found(e)))
+            .or_else(|| {
+                cause
+                    .downcast_ref::<ArgsError>()
+                    .map(|e| (ExitStatus::Usage, Some(e.hint())))
+            });
+        if let Some(c) = classified {
+            return c;
+        }
+    }
+    (ExitStatus::Internal, None)
 }
 
 /// Parse the command line. Help, version and usage errors are printed

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::hygiene::{self, CheckId, CheckSpec};

@@ -18,12 +18,11 @@ use crate::cleanup::scoped::{self, ScopedOutcome, ScopedSettings};
 use crate::cleanup::state::{Create, StateDir, StateDirs};
 use crate::cleanup::trust::{self, Refusal, TrustSettings};
 use crate::cleanup::{Categories, CleanupError, confirm};
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::config::model::CleanupHookMode;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::printer::Tone;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -189,7 +188,7 @@ fn resolve(ctx: &Context, args: &CleanupArgs) -> anyhow::Result<CleanupSettings>
             return Err(CleanupError::Dangerous { path: abs, reason }.into());
         }
     }
-    let project = Project::discover(ctx)?;
+    let project = ctx.project()?;
     let config = &project.config.config.cleanup;
     let (root, notice) = match &args.root {
         Some(r) => (ctx.cwd.join(r), None),
@@ -711,7 +710,7 @@ fn run_check_paths(
     files: &[PathBuf],
 ) -> anyhow::Result<ExitStatus> {
     let root = project_root(ctx);
-    let project = Project::discover(ctx)?;
+    let project = ctx.project()?;
     let mut settings = ScopedSettings::from_config(&project.config.config.cleanup)?;
     if args.any_category_flag() {
         settings.rules.categories = args.categories();

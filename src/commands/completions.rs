@@ -1,15 +1,13 @@
 //! `hephaestus completions <SHELL>` and `hephaestus man [--output DIR]`:
 //! shell completion scripts (clap_complete) and man pages (clap_mangen).
 //!
-//! Both are generated from the one clap definition ([`crate::cli::Cli`]),
+//! Both are generated from the one clap definition, which the CLI passes in,
 //! so they cannot drift from the real command line: a flag added to any
 //! command shows up in the completions and the man pages of the next build.
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, Context};
+use crate::commands::Context;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 
@@ -32,8 +30,11 @@ pub struct ManArgs {
 }
 
 /// Print the completion script for `args.shell` on stdout.
-pub fn run_completions(ctx: &Context, args: &CompletionsArgs) -> anyhow::Result<ExitStatus> {
-    let mut cmd = Cli::command();
+pub fn run_completions(
+    ctx: &Context,
+    args: &CompletionsArgs,
+    mut cmd: clap::Command,
+) -> anyhow::Result<ExitStatus> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, BIN, &mut script);
     ctx.printer.out(&String::from_utf8_lossy(&script))?;
@@ -41,8 +42,7 @@ pub fn run_completions(ctx: &Context, args: &CompletionsArgs) -> anyhow::Result<
 }
 
 /// Print the top-level man page, or write every page into `--output`.
-pub fn run_man(ctx: &Context, args: &ManArgs) -> anyhow::Result<ExitStatus> {
-    let cmd = Cli::command();
+pub fn run_man(ctx: &Context, args: &ManArgs, cmd: clap::Command) -> anyhow::Result<ExitStatus> {
     match &args.output {
         None => {
             let mut page = Vec::new();

@@ -1,9 +1,8 @@
 //! `hephaestus config show`: the effective configuration, presets expanded,
 //! as TOML (default) or JSON.
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::exit::ExitStatus;
-use crate::project::Project;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
@@ -31,7 +30,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
-    let project = Project::discover(ctx)?;
+    let project = ctx.project()?;
     let mut config = project.config.config.clone();
     config.guard_rails.presets = project.config.effective_presets();
     match args.format {

@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::drift::{self, DriftReport, DriftSettings, Status};
 use crate::exit::ExitStatus;
 use crate::printer::Tone;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
@@ -40,7 +39,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(ctx: &Context, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
-    let project = Project::discover(ctx)?;
+    let project = ctx.project()?;
     let settings = DriftSettings::new(&project.config, args.timeout)?;
     let report = drift::check(&settings)?;
     if args.format == Format::Table {

@@ -1,12 +1,15 @@
-//! `hephaestus files`: print the paths a hook would see: staged (default),
-//! all tracked, a ref range, the last commit, or the conflicted paths.
-//! One path per line, or NUL-terminated with `-z` (exact bytes).
+//! `hephaestus files`: print the paths a hook would see, as the run's
+//! scope ([`crate::run::scope`]) decides them: staged (default; the
+//! merge's paths during a merge), all tracked, a ref range, the last
+//! commit; or the conflicted paths. One path per line, or NUL-terminated
+//! with `-z` (exact bytes).
 
 use std::io::Write;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::exit::ExitStatus;
-use crate::git::{BString, Repo};
+use crate::git::Repo;
+use crate::run::scope::{self, Override};
 
 #[derive(Debug, clap::Args)]
 pub struct FilesArgs {
@@ -31,40 +34,24 @@ pub struct FilesArgs {
     pub null: bool,
 }
 
-/// Which set of paths to list.
-pub enum Selection<'a> {
-    Staged,
-    All,
-    Range { from: &'a str, to: &'a str },
-    LastCommit,
-    Conflicted,
-}
-
 impl FilesArgs {
-    fn selection(&self) -> Selection<'_> {
+    /// The hook's file selection these flags ask for (`None`: the staged
+    /// files, or the merge's paths during a merge, as a pre-commit hook
+    /// sees them).
+    fn overrides(&self) -> Override {
         if self.all_files {
-            Selection::All
+            Override::AllFiles
         } else if let (Some(from), Some(to)) = (&self.from_ref, &self.to_ref) {
-            Selection::Range { from, to }
+            Override::Range {
+                from: from.clone(),
+                to: to.clone(),
+            }
         } else if self.last_commit {
-            Selection::LastCommit
-        } else if self.conflicted {
-            Selection::Conflicted
+            Override::LastCommit
         } else {
-            Selection::Staged
+            Override::None
         }
     }
-}
-
-/// The paths of a selection.
-pub fn select(repo: &Repo, selection: &Selection<'_>) -> anyhow::Result<Vec<BString>> {
-    Ok(match selection {
-        Selection::Staged => repo.staged_paths()?,
-        Selection::All => repo.tracked_paths()?,
-        Selection::Range { from, to } => repo.changed_between(from, to)?,
-        Selection::LastCommit => repo.changed_in_commit("HEAD")?,
-        Selection::Conflicted => repo.conflicted_paths()?,
-    })
 }
 
 pub fn run(ctx: &Context, args: &FilesArgs) -> anyhow::Result<ExitStatus> {
@@ -72,15 +59,19 @@ pub fn run(ctx: &Context, args: &FilesArgs) -> anyhow::Result<ExitStatus> {
     repo.work_tree()?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let end: &[u8] = if args.null { b"\0" } else { b"\n" };
-    let selection = args.selection();
-    if let Selection::All = selection {
+    let overrides = args.overrides();
+    if matches!(overrides, Override::AllFiles) {
         // Stream straight from the index: no copy of 50,000 paths.
         repo.for_each_tracked(|path| {
             out.write_all(path)?;
             out.write_all(end)
         })??;
     } else {
-        for path in &select(&repo, &selection)? {
+        let paths = match overrides {
+            Override::None if args.conflicted => repo.conflicted_paths()?,
+            _ => scope::listed(&repo, &overrides)?,
+        };
+        for path in &paths {
             out.write_all(path)?;
             out.write_all(end)?;
         }

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::exit::ExitStatus;
-use crate::runner::{self, RunRequest};
+use crate::run::{self, RunArgs};
 
-use super::run_args::{FileArgs, RunFormat, StepArgs};
+use super::pipeline_args::{FileArgs, StepArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct GuardRailsArgs {
@@ -30,16 +30,10 @@ pub struct GuardRailsArgs {
 pub fn run(ctx: &Context, args: &GuardRailsArgs) -> anyhow::Result<ExitStatus> {
     let mut files = args.files.clone();
     files.files.extend(args.paths.iter().cloned());
-    let req = RunRequest {
-        hook: None,
-        overrides: files.overrides(),
-        git_args: Vec::new(),
-        skip: args.steps.skip_set(),
-        only: args.steps.step.iter().cloned().collect(),
+    let run_args = RunArgs {
         no_format: args.no_format,
-        fail_fast: args.steps.fail_fast,
-        json: args.steps.format == RunFormat::Json,
         drift: args.drift,
+        ..args.steps.run_args(&files)
     };
-    runner::run(ctx, &req, &mut std::io::empty())
+    run::run(&ctx.run_context(), &run_args, &mut std::io::empty())
 }

@@ -2,16 +2,17 @@
 
 use std::ffi::OsString;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
-use crate::hooks::install::{self, HookFile, HookState, How, Removed};
-use crate::hooks::keeper;
+use crate::hooks::install::{self, HookFile, HookState, How, Uninstalled};
 use crate::printer::Tone;
-use crate::runner::{self, RunRequest};
+use crate::run;
+use crate::run::keeper;
+use crate::run::scope::Override;
 use crate::steps::build;
 
-use super::run_args::{FileArgs, RunFormat, StepArgs};
+use super::pipeline_args::{FileArgs, StepArgs};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum HookCommand {
@@ -133,17 +134,17 @@ fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitSt
     };
     for hook in types {
         match install::uninstall(&dir.path, hook)? {
-            Removed::Removed => ctx.printer.status(&format!("removed {hook} hook")),
-            Removed::RestoredLegacy => ctx.printer.status(&format!(
+            Uninstalled::Removed => ctx.printer.status(&format!("removed {hook} hook")),
+            Uninstalled::RestoredLegacy => ctx.printer.status(&format!(
                 "removed {hook} hook and restored the previous one"
             )),
-            Removed::FromChain => ctx.printer.status(&format!(
+            Uninstalled::FromChain => ctx.printer.status(&format!(
                 "removed hephaestus from behind the {hook} hook ({hook}.legacy)"
             )),
-            Removed::NotOurs if !args.hook_types.is_empty() => ctx
+            Uninstalled::NotOurs if !args.hook_types.is_empty() => ctx
                 .printer
                 .warn(&format!("{hook} hook is not a hephaestus hook; left alone")),
-            Removed::NotOurs | Removed::Absent => {}
+            Uninstalled::NotOurs | Uninstalled::Absent => {}
         }
     }
     Ok(ExitStatus::Success)
@@ -234,26 +235,18 @@ fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
 }
 
 fn run_hook(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
-    if std::env::var("HEPHAESTUS").is_ok_and(|v| v == "0") {
-        return Ok(ExitStatus::Success);
-    }
-    let req = RunRequest {
+    let run_args = run::RunArgs {
         hook: Some(args.hook_type),
-        overrides: args.files.overrides(),
         git_args: args.git_args,
-        skip: args.steps.skip_set(),
-        only: args.steps.step.iter().cloned().collect(),
-        no_format: false,
-        fail_fast: args.steps.fail_fast,
-        json: args.steps.format == RunFormat::Json,
-        drift: false,
+        ..args.steps.run_args(&args.files)
     };
-    let reads_stdin = matches!(args.hook_type, HookType::PrePush)
-        && matches!(req.overrides, crate::hooks::scope::Override::None);
+    let reads_stdin =
+        matches!(args.hook_type, HookType::PrePush) && matches!(run_args.overrides, Override::None);
+    let cx = ctx.run_context();
     if reads_stdin {
-        runner::run(ctx, &req, &mut std::io::stdin().lock())
+        run::run(&cx, &run_args, &mut std::io::stdin().lock())
     } else {
-        runner::run(ctx, &req, &mut std::io::empty())
+        run::run(&cx, &run_args, &mut std::io::empty())
     }
 }
 

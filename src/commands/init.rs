@@ -7,11 +7,10 @@ use std::io::Write;
 
 use anyhow::Context as _;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::config::{self, Preset, presets};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -52,7 +51,8 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
     let text = starter(&detected);
     write_atomically(&target, &text)?;
     // Prove the file we wrote is one we accept.
-    Project::discover(ctx).context("the starter file does not load; this is a bug")?;
+    ctx.project()
+        .context("the starter file does not load; this is a bug")?;
     let names: Vec<&str> = detected.iter().map(|p| p.name()).collect();
     ctx.printer.status(&format!(
         "wrote {} (presets: {})",

@@ -145,18 +145,6 @@ pub enum CleanupCategory {
     NodeModules,
 }
 
-impl CleanupCategory {
-    /// The rule category it names.
-    pub fn category(self) -> crate::cleanup::Category {
-        match self {
-            CleanupCategory::Macos => crate::cleanup::Category::Macos,
-            CleanupCategory::PythonCache => crate::cleanup::Category::PythonCache,
-            CleanupCategory::BuildArtifacts => crate::cleanup::Category::BuildArtifacts,
-            CleanupCategory::NodeModules => crate::cleanup::Category::NodeModules,
-        }
-    }
-}
-
 /// `[cleanup] hook = "fail" | "unstage"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]

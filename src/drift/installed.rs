@@ -60,7 +60,7 @@ fn ask_interpreter(timeout: Duration) -> Option<PythonEnv> {
     if let Some(dir) = program.parent() {
         cmd.current_dir(dir);
     }
-    let raw = probe::run(cmd, timeout).ok()?;
+    let raw = probe::ask(cmd, timeout).ok()?;
     let facts = InterpreterFacts::parse(&raw.stdout)?;
     Some(facts.into_env(program))
 }

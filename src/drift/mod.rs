@@ -21,11 +21,9 @@ pub mod status;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use declared::{DeclaredTool, Expectation, Skipped};
-pub use remediate::{Ran, Remedy};
-pub use report::{
-    DriftReport, EnvReport, FixRun, ToolRow, render_remediation, render_table, render_text,
-};
+pub use declared::DeclaredTool;
+pub use remediate::Remedy;
+pub use report::{DriftReport, EnvReport, FixRun, ToolRow, render_text};
 pub use status::Status;
 
 use crate::config::{Loaded, Source};

@@ -4,9 +4,10 @@
 //! ([`super::installed`]): Rust tools, tools with their own `command` or
 //! `pattern`, and Python tools not installed in the project's environment.
 //!
-//! A probe never hangs the check: the child runs in its own process group
-//! and the whole group is killed when the timeout fires (a wrapper script
-//! that forks `sleep` cannot keep the pipes open). Output is read from both
+//! A probe never hangs the check: it runs through the one process runner
+//! ([`crate::process`]) in its own process group, and the whole group is
+//! stopped when the timeout fires (a wrapper script that forks `sleep`
+//! cannot keep the pipes open). Output is read from both
 //! streams (some tools print their version on stderr), capped at 64 KiB.
 //! A non-zero exit status does not discard a version that was printed:
 //! the version is what is installed, and some tools exit 1 on `--version`;
@@ -15,17 +16,17 @@
 //! rustup saying the toolchain is not installed.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pep440_rs::Version;
 use regex::Regex;
 
 use super::declared::{DeclaredTool, ToolKind};
+use crate::process::{self, Capture, Exit, Streams};
 use crate::pyenv::PythonEnv;
 use crate::tools::{self, Via};
 
@@ -241,7 +242,7 @@ pub fn probe(settings: &ProbeSettings<'_>, tool: &DeclaredTool) -> Probe {
         cmd.env("RUSTUP_AUTO_INSTALL", "0");
     }
     Probe {
-        outcome: interpret(run(cmd, settings.timeout), tool, via_uv, settings.timeout),
+        outcome: interpret(ask(cmd, settings.timeout), tool, via_uv, settings.timeout),
         command: shown,
     }
 }
@@ -283,88 +284,39 @@ pub struct RawOutput {
 /// Why a probe produced no output.
 #[derive(Debug)]
 pub enum RunError {
-    /// The program does not exist.
-    NotFound(std::io::Error),
+    /// The program does not exist (the system's message).
+    NotFound(String),
     /// It could not be started for another reason.
-    Spawn(std::io::Error),
-    /// It ran longer than the timeout and was killed.
-    TimedOut { stdout: String, stderr: String },
+    Spawn(String),
+    /// It ran longer than the timeout and was stopped.
+    TimedOut,
 }
 
-/// Run `cmd` with no stdin, capturing both streams, killing its process
-/// group when `timeout` passes.
-pub fn run(mut cmd: Command, timeout: Duration) -> Result<RawOutput, RunError> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => RunError::NotFound(e),
-        _ => RunError::Spawn(e),
-    })?;
-    let out_reader = child.stdout.take().map(reader);
-    let err_reader = child.stderr.take().map(reader);
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(_) => break None,
-        }
+/// Run `cmd` with no stdin through the one process runner
+/// ([`crate::process`]), capturing both streams (each capped), stopping
+/// its process group when `timeout` passes.
+pub fn ask(cmd: Command, timeout: Duration) -> Result<RawOutput, RunError> {
+    let out = process::capture(
+        cmd,
+        &Capture {
+            timeout: Some(timeout),
+            streams: Streams::Separate,
+            cap: Some(OUTPUT_CAP),
+            children: None,
+        },
+    );
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let exit_code = match out.exit {
+        Exit::Code(c) => Some(c),
+        Exit::Signal(_) => None,
+        Exit::TimedOut => return Err(RunError::TimedOut),
+        Exit::NotFound(e) => return Err(RunError::NotFound(e)),
+        Exit::SpawnFailed(e) => return Err(RunError::Spawn(e)),
     };
-    if status.is_none() {
-        kill_group(&mut child);
-    }
-    let collect = |h: Option<std::thread::JoinHandle<String>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
-    let stdout = collect(out_reader);
-    let stderr = collect(err_reader);
-    match status {
-        Some(status) => Ok(RawOutput {
-            stdout,
-            stderr,
-            exit_code: status.code(),
-        }),
-        None => Err(RunError::TimedOut { stdout, stderr }),
-    }
-}
-
-/// Kill the child's whole process group (it leads its own group), then
-/// the child itself, and reap it.
-fn kill_group(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals the process group the
-        // child leads (it was spawned with process_group(0)); no memory is
-        // touched.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn reader<R: Read + Send + 'static>(mut stream: R) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = OUTPUT_CAP.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                }
-            }
-        }
-        String::from_utf8_lossy(&kept).into_owned()
+    Ok(RawOutput {
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+        exit_code,
     })
 }
 
@@ -389,7 +341,7 @@ fn interpret(
                 exit_code: None,
             };
         }
-        Err(RunError::TimedOut { .. }) => {
+        Err(RunError::TimedOut) => {
             return Outcome::Failed {
                 short: "timed out".to_string(),
                 detail: format!(

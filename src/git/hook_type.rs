@@ -61,11 +61,6 @@ impl HookType {
             HookType::PrePush => "pre-push",
         }
     }
-
-    /// Parse a hook file name.
-    pub fn from_name(name: &str) -> Option<HookType> {
-        HookType::ALL.into_iter().find(|h| h.as_str() == name)
-    }
 }
 
 impl fmt::Display for HookType {

@@ -275,15 +275,6 @@ impl Repo {
         Ok(id.detach())
     }
 
-    /// The commit HEAD points at, `None` when unborn.
-    pub fn head_commit_id(&self) -> Result<Option<gix::ObjectId>, GitError> {
-        let mut head = self.inner.head().map_err(read_err("cannot read HEAD"))?;
-        Ok(head
-            .try_peel_to_id()
-            .map_err(read_err("cannot resolve HEAD"))?
-            .map(|id| id.detach()))
-    }
-
     /// The hooks directory exactly as git resolves it.
     pub fn hooks_dir(&self) -> Result<HooksDir, GitError> {
         hooks_dir::resolve(self)

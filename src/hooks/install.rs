@@ -295,7 +295,7 @@ fn tangled(path: &Path, legacy: &Path) -> anyhow::Error {
 
 /// What `uninstall` did for one hook type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Removed {
+pub enum Uninstalled {
     NotOurs,
     Absent,
     Removed,
@@ -308,14 +308,14 @@ pub enum Removed {
 
 /// Remove our shim for `hook` (never somebody else's), moving the hook
 /// behind it up one place.
-pub fn uninstall(dir: &Path, hook: HookType) -> anyhow::Result<Removed> {
+pub fn uninstall(dir: &Path, hook: HookType) -> anyhow::Result<Uninstalled> {
     let path = dir.join(hook.as_str());
     let legacy = legacy_of(&path);
     let (ours, behind) = match state(dir, hook) {
         HookState::NotOurs {
             hook: HookFile::Absent,
-        } => return Ok(Removed::Absent),
-        HookState::NotOurs { .. } => return Ok(Removed::NotOurs),
+        } => return Ok(Uninstalled::Absent),
+        HookState::NotOurs { .. } => return Ok(Uninstalled::NotOurs),
         HookState::Ours { .. } => (path.clone(), legacy.clone()),
         HookState::BehindFramework { .. }
         | HookState::BehindForeign { .. }
@@ -326,13 +326,13 @@ pub fn uninstall(dir: &Path, hook: HookType) -> anyhow::Result<Removed> {
     if HookFile::read(&behind).exists() {
         rename(&behind, &ours)?;
         if ours == path {
-            return Ok(Removed::RestoredLegacy);
+            return Ok(Uninstalled::RestoredLegacy);
         }
     }
     Ok(if ours == path {
-        Removed::Removed
+        Uninstalled::Removed
     } else {
-        Removed::FromChain
+        Uninstalled::FromChain
     })
 }
 

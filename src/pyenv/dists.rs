@@ -107,15 +107,6 @@ impl Installed {
     pub fn find(&self, name: &str) -> Option<&DistDir> {
         self.by_name.get(&normalize_loose(name))?.first()
     }
-
-    /// How many distributions were found.
-    pub fn len(&self) -> usize {
-        self.by_name.values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
-    }
 }
 
 impl DistDir {
@@ -334,7 +325,7 @@ mod tests {
             "\"odd,name.py\",sha256=z,3\ntyping_extensions.py,,\n",
         );
         let installed = Installed::scan(std::slice::from_ref(&site));
-        assert_eq!(installed.len(), 3);
+        assert_eq!(installed.by_name.values().map(Vec::len).sum::<usize>(), 3);
         let b = installed.find("Black").unwrap();
         assert_eq!(b.read().unwrap().version_text, "25.9.0");
         assert_eq!(b.commands().unwrap(), ["black", "blackd"]);

@@ -3,13 +3,13 @@
 //! then the user's `[[guard-rails.steps]]`, where a user step with a preset
 //! step's name replaces it in place.
 
+use super::presets;
 use crate::config::glob::PathMatcher;
-use crate::config::model::{CommandLine, GlobPattern, StepConfig};
+use crate::config::model::{CommandLine, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
-use crate::guardrails::presets;
 
-use super::{Action, Origin, Step};
+use super::{Action, Step};
 
 /// What to build besides the configured steps.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,7 +58,6 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
             shell: c.shell,
         },
         matcher: PathMatcher::new(&c.files, &c.exclude)?,
-        has_file_filter: !c.files.is_empty(),
         pass_files: c.pass_files,
         scope: c.scope,
         stages: c.stages.clone(),
@@ -67,17 +66,8 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
         timeout: c.timeout.map(|s| s.0),
         env: c.env.clone(),
         require_serial: c.require_serial,
-        origin: Origin::User,
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,
     })
-}
-
-/// Globs from string literals (preset definitions).
-pub fn globs(patterns: &[&str]) -> Vec<GlobPattern> {
-    patterns
-        .iter()
-        .map(|p| GlobPattern(p.to_string()))
-        .collect()
 }

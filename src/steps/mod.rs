@@ -1,17 +1,15 @@
-//! The step engine shared by `hook run` and `guard-rails`: validated steps
-//! (from presets and the configuration), the plan for one run (which files
-//! each step gets, in which batches), the executor (processes, parallelism,
-//! timeouts, fixers) and the report.
+//! What a step is, shared by `hook run` and `guard-rails`: validated steps
+//! from the built-in [`presets`] and the configuration ([`build`]), the
+//! plan for one run ([`plan`]: which steps take part and which files each
+//! gets) and how files are split into command lines ([`batch`]).
 //!
-//! Data flows one way: config → [`Step`] → [`plan::Plan`] →
-//! [`run::StepResult`]s → [`report`].
+//! Data flows one way: config → [`Step`] → [`plan::Plan`], which
+//! [`crate::run`] executes and reports.
 
 pub mod batch;
 pub mod build;
-pub mod exec;
 pub mod plan;
-pub mod report;
-pub mod run;
+pub mod presets;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,18 +17,6 @@ use std::time::Duration;
 use crate::config::glob::PathMatcher;
 pub use crate::config::model::Scope;
 use crate::git::HookType;
-
-/// Where a step came from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Origin {
-    /// A preset (`python`, `rust`).
-    Preset(&'static str),
-    /// `[[guard-rails.steps]]`.
-    User,
-    /// Built into hephaestus (scoped cleanup, drift).
-    Builtin,
-}
 
 /// What a step does when it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +43,6 @@ pub struct Step {
     pub name: String,
     pub action: Action,
     pub matcher: PathMatcher,
-    /// Whether `files` was given (an empty list matches everything).
-    pub has_file_filter: bool,
     pub pass_files: bool,
     pub scope: Scope,
     pub stages: Option<Vec<HookType>>,
@@ -67,7 +51,6 @@ pub struct Step {
     pub timeout: Option<Duration>,
     pub env: BTreeMap<String, String>,
     pub require_serial: bool,
-    pub origin: Origin,
     pub missing_hint: Option<ToolHint>,
     /// A missing tool is a notice (the step is skipped), not a failure
     /// (`cargo audit`).

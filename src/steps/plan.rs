@@ -22,9 +22,15 @@ pub struct Selection {
     /// The run covers the whole project (`guard-rails` without files), so
     /// project steps always run.
     pub whole_project: bool,
+}
+
+/// The files a run covers.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSet<'a> {
+    pub files: &'a [BString],
     /// The hook type has no file set (post-commit, post-checkout, ...):
     /// project steps run unconditionally, file steps are skipped.
-    pub no_file_set: bool,
+    pub none: bool,
 }
 
 /// Why a step does not run.
@@ -66,10 +72,6 @@ impl Plan {
     pub fn len(&self) -> usize {
         self.steps.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
 }
 
 /// Names in `requested` that are not steps of the pipeline.
@@ -85,7 +87,9 @@ pub fn unknown_names<'a>(
 }
 
 /// Plan `steps` over `files`.
-pub fn plan(steps: &[Step], files: &[BString], selection: &Selection) -> Plan {
+pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
+    let no_file_set = files.none;
+    let files = files.files;
     let mut out = Vec::new();
     for step in steps {
         if let Some(hook) = selection.hook
@@ -107,9 +111,9 @@ pub fn plan(steps: &[Step], files: &[BString], selection: &Selection) -> Plan {
             Some(SkipReason::NoFormat)
         } else {
             match step.scope {
-                Scope::Project if selection.whole_project || selection.no_file_set => None,
+                Scope::Project if selection.whole_project || no_file_set => None,
                 Scope::Project | Scope::Files if matched.is_empty() => Some(SkipReason::NoFiles),
-                _ if selection.no_file_set => Some(SkipReason::NoFiles),
+                _ if no_file_set => Some(SkipReason::NoFiles),
                 _ => None,
             }
         };
@@ -121,4 +125,184 @@ pub fn plan(steps: &[Step], files: &[BString], selection: &Selection) -> Plan {
         });
     }
     Plan { steps: out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{CommandLine, StepConfig};
+
+    fn step(name: &str, files: &[&str], scope: Scope) -> Step {
+        let config = StepConfig {
+            name: name.to_string(),
+            run: CommandLine::Line("true".to_string()),
+            files: files
+                .iter()
+                .map(|f| crate::config::model::GlobPattern(f.to_string()))
+                .collect(),
+            exclude: Vec::new(),
+            shell: false,
+            pass_files: true,
+            scope,
+            stages: None,
+            fix: false,
+            restage: false,
+            timeout: None,
+            env: Default::default(),
+            require_serial: false,
+        };
+        crate::steps::build::from_config(&config).unwrap()
+    }
+
+    fn files(paths: &[&str]) -> Vec<BString> {
+        paths.iter().map(|p| BString::from(*p)).collect()
+    }
+
+    fn outcome(plan: &Plan) -> Vec<(String, usize, Vec<String>, Option<SkipReason>)> {
+        plan.steps
+            .iter()
+            .map(|p| {
+                (
+                    p.step.name.clone(),
+                    p.position,
+                    p.files.iter().map(|f| f.to_string()).collect(),
+                    p.skip.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_step_gets_the_files_its_globs_match() {
+        let steps = [
+            step("py", &["*.py"], Scope::Files),
+            step("rs", &["*.rs"], Scope::Files),
+        ];
+        let paths = files(&["a.py", "b.txt", "src/c.py"]);
+        let plan = plan(
+            &steps,
+            FileSet {
+                files: &paths,
+                none: false,
+            },
+            &Selection::default(),
+        );
+        assert_eq!(
+            outcome(&plan),
+            [
+                ("py".into(), 1, vec!["a.py".into(), "src/c.py".into()], None),
+                ("rs".into(), 2, vec![], Some(SkipReason::NoFiles)),
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_only_and_stages_select_steps() {
+        let mut push_only = step("push-only", &[], Scope::Files);
+        push_only.stages = Some(vec![HookType::PrePush]);
+        let steps = [
+            step("a", &[], Scope::Files),
+            step("b", &[], Scope::Files),
+            push_only,
+        ];
+        let paths = files(&["x"]);
+        let set = FileSet {
+            files: &paths,
+            none: false,
+        };
+        let selection = Selection {
+            hook: Some(HookType::PreCommit),
+            skip: ["b".to_string()].into(),
+            ..Selection::default()
+        };
+        let names: Vec<_> = outcome(&plan(&steps, set, &selection))
+            .into_iter()
+            .map(|(n, pos, _, skip)| (n, pos, skip))
+            .collect();
+        // push-only is not part of a pre-commit run at all; b is shown as
+        // skipped; positions count the steps of this run.
+        assert_eq!(
+            names,
+            [
+                ("a".into(), 1, None),
+                ("b".into(), 2, Some(SkipReason::Skipped))
+            ]
+        );
+        let only = Selection {
+            only: ["b".to_string()].into(),
+            ..Selection::default()
+        };
+        let names: Vec<_> = plan(&steps, set, &only)
+            .steps
+            .into_iter()
+            .map(|p| p.step.name)
+            .collect();
+        assert_eq!(names, ["b"]);
+    }
+
+    #[test]
+    fn project_steps_run_for_the_whole_project_and_hooks_without_files() {
+        let steps = [
+            step("project", &["*.py"], Scope::Project),
+            step("files", &[], Scope::Files),
+        ];
+        let none: Vec<BString> = Vec::new();
+        let skips = |set: FileSet<'_>, whole_project: bool| -> Vec<Option<SkipReason>> {
+            let selection = Selection {
+                whole_project,
+                ..Selection::default()
+            };
+            plan(&steps, set, &selection)
+                .steps
+                .into_iter()
+                .map(|p| p.skip)
+                .collect()
+        };
+        let empty = FileSet {
+            files: &none,
+            none: false,
+        };
+        // No files in scope: both skipped, unless the run is the whole
+        // project (guard-rails), where project steps always run.
+        assert_eq!(
+            skips(empty, false),
+            [Some(SkipReason::NoFiles), Some(SkipReason::NoFiles)]
+        );
+        assert_eq!(skips(empty, true), [None, Some(SkipReason::NoFiles)]);
+        // A hook without files (post-commit): project steps run, file steps
+        // do not, whatever the files.
+        let some = files(&["a.py"]);
+        let no_set = FileSet {
+            files: &some,
+            none: true,
+        };
+        assert_eq!(skips(no_set, false), [None, Some(SkipReason::NoFiles)]);
+    }
+
+    #[test]
+    fn no_format_skips_formatters_and_unknown_names_are_found() {
+        let mut fmt = step("fmt", &[], Scope::Files);
+        fmt.is_formatter = true;
+        let steps = [fmt, step("lint", &[], Scope::Files)];
+        let paths = files(&["a"]);
+        let selection = Selection {
+            no_format: true,
+            ..Selection::default()
+        };
+        let skips: Vec<_> = plan(
+            &steps,
+            FileSet {
+                files: &paths,
+                none: false,
+            },
+            &selection,
+        )
+        .steps
+        .into_iter()
+        .map(|p| p.skip)
+        .collect();
+        assert_eq!(skips, [Some(SkipReason::NoFormat), None]);
+        let asked = ["lint".to_string(), "lnt".to_string()];
+        assert_eq!(unknown_names(&steps, &asked), ["lnt"]);
+    }
 }

@@ -8,7 +8,15 @@ use crate::common::{TestContext, show, stderr, stdout};
 fn config_error(ctx: &TestContext) -> String {
     let out = ctx.run(["config", "show"]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    stderr(&out).replace(ctx.root.to_str().unwrap(), "[ROOT]")
+    stderr(&out)
+}
+
+/// Snapshot the error `config show` prints, paths filtered.
+macro_rules! snapshot_config_error {
+    ($ctx:expr) => {
+        crate::common::snapshot_settings(&$ctx)
+            .bind(|| insta::assert_snapshot!(config_error(&$ctx)))
+    };
 }
 
 #[test]
@@ -18,14 +26,14 @@ fn unknown_key_names_file_line_key_and_suggests() {
         "hephaestus.toml",
         "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"lint\"\nrun = [\"true\"]\npass_file = false\n",
     );
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
 fn wrong_type_is_reported_with_its_key() {
     let ctx = TestContext::new();
     ctx.write("hephaestus.toml", "[guard-rails]\nfail_fast = \"yes\"\n");
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
@@ -35,14 +43,14 @@ fn bad_glob_is_reported_with_its_line() {
         "hephaestus.toml",
         "[[guard-rails.steps]]\nname = \"x\"\nrun = \"true\"\nfiles = [\"src/[a\"]\n",
     );
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
 fn unknown_hook_type_suggests_the_right_one() {
     let ctx = TestContext::new();
     ctx.write("hephaestus.toml", "[hooks]\ninstall = [\"pre-comit\"]\n");
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
@@ -52,7 +60,7 @@ fn unknown_section_in_pyproject_names_the_tool_table() {
         "pyproject.toml",
         "[project]\nname = \"x\"\n\n[tool.hephaestus.clenaup]\nhook = \"fail\"\n",
     );
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
@@ -60,7 +68,7 @@ fn both_files_is_an_error_naming_both() {
     let ctx = TestContext::new();
     ctx.write("hephaestus.toml", "");
     ctx.write("pyproject.toml", "[tool.hephaestus]\n");
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]
@@ -70,7 +78,7 @@ fn duplicate_step_names_are_rejected() {
         "hephaestus.toml",
         "[[guard-rails.steps]]\nname = \"a\"\nrun = \"true\"\n[[guard-rails.steps]]\nname = \"a\"\nrun = \"false\"\n",
     );
-    insta::assert_snapshot!(config_error(&ctx));
+    snapshot_config_error!(ctx);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{TestContext, show, stderr, stdout};
+use crate::common::{TestContext, json, show, stderr, stdout};
 
 /// The env var naming a venv with real `ruff` and `mypy` installed.
 const REAL_VENV_VAR: &str = "HEPHAESTUS_TEST_VENV";
@@ -69,10 +69,6 @@ pub(crate) fn drift_with(
         .args(args)
         .output()
         .expect("spawn hephaestus")
-}
-
-pub(crate) fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(out)))
 }
 
 pub(crate) fn row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

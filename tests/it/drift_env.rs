@@ -11,8 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::json;
 use crate::common::{TestContext, show, stderr};
-use crate::drift::{drift_with, fake_path, json, row, script};
+use crate::drift::{drift_with, fake_path, row, script};
 
 /// `python3` from the test's own `PATH` (a prerequisite: fail, never skip).
 fn python3() -> PathBuf {

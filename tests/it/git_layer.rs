@@ -195,9 +195,68 @@ fn merge_conflict_paths_match_git() {
     ctx.commit_all("main");
     let out = ctx.git_cmd().args(["merge", "topic"]).output().unwrap();
     assert!(!out.status.success(), "the merge must conflict");
-    assert_matches_git(&ctx);
+    // Tracked and conflicted paths are git's; the default list during a
+    // merge is the merge's paths (see the next test), not git's staged.
+    let tracked = heph_paths(&ctx, &ctx.root, &["--all-files"], &[]);
+    assert_eq!(tracked, git_paths(&ctx, &ctx.root, TRACKED, &[]));
     let conflicted = heph_paths(&ctx, &ctx.root, &["--conflicted"], &[]);
     assert_eq!(conflicted, vec![b"both.txt".to_vec()]);
+    let git_conflicted = git_paths(
+        &ctx,
+        &ctx.root,
+        &["diff", "--name-only", "-z", "--diff-filter=U"],
+        &[],
+    );
+    assert_eq!(conflicted, git_conflicted);
+}
+
+/// During a merge, `hephaestus files` lists what the pre-commit hook
+/// checks: the conflicts git named and what differs from both sides, not
+/// the paths the merge brought in unchanged from the other branch (which
+/// git shows as staged).
+#[test]
+fn files_during_a_merge_are_what_the_hook_checks() {
+    let ctx = TestContext::new();
+    ctx.write("both.txt", "base\n");
+    ctx.write("theirs.txt", "base\n");
+    ctx.commit_all("base");
+    ctx.git(["checkout", "-q", "-b", "topic"]);
+    ctx.write("both.txt", "topic\n");
+    ctx.write("theirs.txt", "topic\n");
+    ctx.commit_all("topic");
+    ctx.git(["checkout", "-q", "main"]);
+    ctx.write("both.txt", "main\n");
+    ctx.commit_all("main");
+    let out = ctx.git_cmd().args(["merge", "topic"]).output().unwrap();
+    assert!(!out.status.success(), "the merge must conflict");
+    ctx.write("both.txt", "resolved\n");
+    ctx.git(["add", "both.txt"]);
+    // git's staged paths include theirs.txt, which the merge took from
+    // topic unchanged.
+    let staged = git_paths(&ctx, &ctx.root, STAGED, &[]);
+    assert_eq!(staged, vec![b"both.txt".to_vec(), b"theirs.txt".to_vec()]);
+
+    // The hook's files, as a step sees them (the configuration lives
+    // outside the work tree so it is no path of the merge).
+    let config = ctx.base.join("hephaestus.toml");
+    std::fs::write(
+        &config,
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"seen\"\nrun = [\"sh\", \"-c\", 'printf \"%s\\\\0\" \"$@\" > ../seen', \"step\"]\n",
+    )
+    .unwrap();
+    let out = ctx
+        .heph()
+        .arg("--config")
+        .arg(&config)
+        .args(["hook", "run", "pre-commit"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let seen = zsplit(&std::fs::read(ctx.base.join("seen")).unwrap());
+    assert_eq!(seen, vec![b"both.txt".to_vec()]);
+
+    let listed = heph_paths(&ctx, &ctx.root, &[], &[]);
+    assert_eq!(listed, seen, "`files` lists what the hook checks");
 }
 
 #[test]

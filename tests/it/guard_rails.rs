@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestContext, show, stderr, stdout};
+use crate::common::{TestContext, json, show, stderr, stdout};
 
 fn config(ctx: &TestContext, body: &str) {
     ctx.write(
@@ -27,10 +27,6 @@ fn by_name<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
         .iter()
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("no step {name}: {doc}"))
-}
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", show(out)))
 }
 
 #[test]
@@ -184,7 +180,7 @@ fn ten_thousand_files_are_batched_and_all_passed() {
         &ctx,
         &step(
             "count",
-            "printf '%s\\n' \"$@\" >> ../args.txt; echo batch >> ../batches.txt",
+            "printf '%s\\n' \"$@\" >> ../args.txt; echo \"$# $(printf '%s' \"$@\" | wc -c)\" >> ../batches.txt",
             "files = [\"*.txt\"]",
         ),
     );
@@ -203,11 +199,25 @@ fn ten_thousand_files_are_batched_and_all_passed() {
     seen.dedup();
     assert_eq!(seen.len(), 10_000, "every file exactly once");
     assert_eq!(args.lines().count(), 10_000);
-    let batches = std::fs::read_to_string(ctx.base.join("batches.txt"))
-        .unwrap()
+    // Each batch fits the documented cap of 128 KiB of arguments (which
+    // Linux itself would not enforce: its limit is far higher), counting
+    // the bytes of the names and the pointer and NUL of each.
+    let batches = std::fs::read_to_string(ctx.base.join("batches.txt")).unwrap();
+    let sizes: Vec<(usize, usize)> = batches
         .lines()
-        .count();
-    assert!(batches > 1, "split into several command lines");
+        .map(|l| {
+            let (count, bytes) = l.trim().split_once(' ').expect("count and bytes");
+            (count.parse().unwrap(), bytes.trim().parse().unwrap())
+        })
+        .collect();
+    assert!(sizes.len() > 1, "split into several command lines");
+    for (count, bytes) in &sizes {
+        assert!(
+            bytes + count * 9 <= 128 * 1024,
+            "a batch of {count} files and {bytes} bytes is over the 128 KiB cap"
+        );
+    }
+    assert_eq!(sizes.iter().map(|s| s.0).sum::<usize>(), 10_000);
 }
 
 #[test]
@@ -563,4 +573,27 @@ fn user_step_replaces_a_preset_step_by_name_and_drift_runs_as_a_step() {
         "{doc}"
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// The text report of a run as the user sees it (paths and durations
+/// filtered): one line per step, a failure's details and output, the
+/// summary.
+#[test]
+fn text_report_snapshot() {
+    let ctx = TestContext::new();
+    config(
+        &ctx,
+        &[
+            step("passes", "exit 0", ""),
+            step("fails", "echo \"broken in $PWD\" >&2; exit 3", ""),
+            step("no python", "exit 0", "files = [\"*.py\"]"),
+        ]
+        .concat(),
+    );
+    ctx.write("a.txt", "x\n");
+    ctx.commit_all("base");
+    let out = ctx.run(["guard-rails"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!("--- stdout\n{}--- stderr\n{}", stdout(&out), stderr(&out));
+    crate::common::snapshot_settings(&ctx).bind(|| insta::assert_snapshot!(text));
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::common::{TestContext, show, stderr, stdout};
+use crate::common::{TestContext, json, show, stderr, stdout};
 use crate::release_server::{Reply, TestServer};
 
 const TOKEN: &str = "ghp_testtoken_never_leak_0123456789";
@@ -222,10 +222,6 @@ pub(crate) fn list(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
-}
-
-pub(crate) fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(out)))
 }
 
 #[test]

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::common::json;
 use crate::common::{TestContext, show, stderr};
-use crate::release::{Fixture, json, sha256};
+use crate::release::{Fixture, sha256};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sigstore");
 const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";

@@ -51,7 +51,7 @@ impl ScopedSettings {
     pub fn from_config(config: &CleanupConfig) -> Result<Self, CleanupError> {
         let categories = match &config.hook_categories {
             Some(list) => {
-                let list: Vec<Category> = list.iter().map(|c| c.category()).collect();
+                let list: Vec<Category> = list.iter().map(|c| Category::from(*c)).collect();
                 Categories::from_list(&list)
             }
             None => Categories::all(),

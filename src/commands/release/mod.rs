@@ -14,11 +14,10 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::printer::{Printer, Tone, Verbosity};
-use crate::project::Project;
 use crate::release::cache::hash_file;
 use crate::release::extract::{Limits, MAX_MEMBERS, human_bytes};
 use crate::release::fetch;
@@ -165,7 +164,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(ctx: &Context, command: ReleaseCommand) -> anyhow::Result<ExitStatus> {
-    let project = Project::discover(ctx)?;
+    let project = ctx.project()?;
     let config = &project.config.config.release;
     match command {
         ReleaseCommand::Install(args) => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Format, InstallArgs, SigstoreArgs, VerifyArgs};
-use crate::cli::Context;
+use crate::commands::Context;
 use crate::config::model::{ReleaseConfig, parse_duration, parse_size};
 use crate::error::UserError;
 use crate::release::cache::Cache;

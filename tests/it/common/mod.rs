@@ -162,3 +162,24 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// stdout of a process as a JSON document (fails with the output shown).
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", show(out)))
+}
+
+/// Snapshot settings for output from `ctx`: its paths become `[ROOT]`,
+/// `[BASE]` and `[HOME]`, any other temp path `[TMP]`, and durations
+/// (`1.23s`, `12.5 ms`, `"duration_ms": 17`) `[DURATION]`, so a snapshot
+/// does not depend on where or how fast the test ran.
+pub fn snapshot_settings(ctx: &TestContext) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    let escaped = |p: &Path| regex::escape(&p.to_string_lossy());
+    settings.add_filter(&escaped(&ctx.root), "[ROOT]");
+    settings.add_filter(&escaped(&ctx.home), "[HOME]");
+    settings.add_filter(&escaped(&ctx.base), "[BASE]");
+    settings.add_filter(&escaped(&std::env::temp_dir()), "[TMP]");
+    settings.add_filter(r"\b\d+(\.\d+)?\s?(ms|s)\b", "[DURATION]");
+    settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": "[DURATION]""#);
+    settings
+}

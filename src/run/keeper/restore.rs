@@ -31,10 +31,10 @@ use super::{Keeper, SYMLINK, fingerprint_at, parse_id};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::git::{BString, ByteSlice, Repo, write};
-use crate::hooks::groups::{self, StopSettings};
-use crate::hooks::lock::{self, LockSettings};
-use crate::hooks::worktree::{TreeError, WorkTree};
-use crate::steps::run::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::process::groups::{self, StopSettings};
+use crate::run::fingerprint::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::run::keeper::lock::{self, LockSettings};
+use crate::run::keeper::worktree::{TreeError, WorkTree};
 
 /// A fixer's change to one path, as the run saw it right after the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +55,6 @@ pub struct Restored {
     /// Paths where a fixer's edit and the user's changes could not both be
     /// kept: the fixer's edit was discarded.
     pub conflicts: Vec<BString>,
-    /// Paths where a fixer's edit was merged with the user's changes.
-    pub merged: Vec<BString>,
     /// Conflicted paths whose index entry was put back as the user staged
     /// it (the fixer had re-staged its edit).
     pub index_reset: Vec<BString>,
@@ -187,7 +185,6 @@ impl Keeper<'_> {
                     None => false,
                 };
                 if written {
-                    report.merged.push(rel);
                     continue;
                 }
                 put_back_or_keep(&self.tree, &backup, &mut aside, e).map_err(kept)?;

@@ -3,7 +3,7 @@
 //! changes are set aside and put back afterwards, and never lost.
 //!
 //! Order of operations (each step only after the previous one is durable),
-//! all under the work tree's lock (`super::lock`), taken by the caller:
+//! all under the work tree's lock ([`lock`]), taken by the caller:
 //! 1. find unstaged changes to tracked files (gix status; submodules,
 //!    intent-to-add and untracked files are never touched); a path whose
 //!    parent is not a real directory (a symlink, a file) is left alone and
@@ -11,10 +11,10 @@
 //!    here, naming it, before anything is written;
 //! 2. save each changed path's state (bytes and mode, a symlink's target,
 //!    or its absence) in the backup file ([`backup`]), fsynced, and write
-//!    a git binary patch of the changes ([`super::patch`]);
+//!    a git binary patch of the changes ([`patch`]);
 //! 3. write the journal ([`journal`]), fsynced, naming every saved state;
 //! 4. only then make those paths match the index, through
-//!    [`super::worktree`] (never through a symlink), with git's filters
+//!    [`worktree`] (never through a symlink), with git's filters
 //!    applied when one can apply; the fingerprint of each path right after
 //!    is kept in memory and in the progress log;
 //! 5. after the steps, put every path back ([`restore`]);
@@ -27,7 +27,10 @@
 mod aside;
 mod backup;
 mod journal;
+pub mod lock;
+mod patch;
 mod restore;
+pub mod worktree;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -37,31 +40,25 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
-pub use aside::{Aside, AsideKind, kept_dirs};
+pub use aside::{AsideKind, kept_dirs};
 pub use journal::{Entry, Journal, Saved};
-pub use restore::{Edit, RecoverSettings, Recovered, Restored, StepEdits, recover};
+pub use restore::{Edit, RecoverSettings, Restored, StepEdits, recover};
 
 use self::backup::BackupWriter;
 use self::journal::{Files, ProgressLog, io_at};
-use super::groups::Group;
-use super::lock::Holder;
-use super::patch;
-use super::worktree::{Content, TreeError, WorkTree};
+use self::lock::Holder;
+use self::worktree::{Content, TreeError, WorkTree};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::git::{BStr, BString, ByteSlice, GitError, Repo, Unstaged, write};
-use crate::steps::run::{Fingerprint, file_fingerprinter, link_fingerprint};
+use crate::process::groups::Group;
+use crate::run::fingerprint::{Fingerprint, file_fingerprinter, link_fingerprint};
 
 /// Files up to this size also go into the patch as a literal.
 const PATCH_LITERAL_LIMIT: u64 = 8 << 20;
 
 const SYMLINK: u32 = 0o120000;
 const EXECUTABLE: u32 = 0o100755;
-
-/// Where the journal lives for this work tree.
-pub fn journal_path(repo: &Repo) -> std::path::PathBuf {
-    Files::of(repo).journal
-}
 
 /// The pending journal, if a run did not finish.
 pub fn pending(repo: &Repo) -> anyhow::Result<Option<Journal>> {
@@ -91,7 +88,6 @@ pub fn pending_error(repo: &Repo, journal: &Journal, holder: Option<&Holder>) ->
 /// A path the keeper did not set aside, and why.
 #[derive(Debug, Clone)]
 pub struct LeftAlone {
-    pub path: BString,
     pub reason: String,
 }
 
@@ -216,10 +212,7 @@ pub fn save<'r>(
         let Some(ie) = index.entry_by_path(rel.as_bstr()) else {
             continue;
         };
-        let leave = |reason: String| LeftAlone {
-            path: rel.clone(),
-            reason,
-        };
+        let leave = |reason: String| LeftAlone { reason };
         let (content, writable) = match tree.inspect(rel.as_bstr()) {
             Ok(x) => x,
             Err(e @ TreeError::InTheWay { .. }) => {
@@ -478,11 +471,6 @@ impl Keeper<'_> {
     /// The journal of this run.
     pub fn journal(&self) -> &Journal {
         &self.journal
-    }
-
-    /// Where the journal is.
-    pub fn journal_path(&self) -> &Path {
-        &self.files.journal
     }
 
     /// Records the process group of each step in the progress log, for

@@ -21,8 +21,8 @@ use super::backup::BackupReader;
 use super::journal::{Entry, Saved, io_at};
 use super::{PATCH_LITERAL_LIMIT, SYMLINK, blob_id};
 use crate::git::{BStr, BString, ByteSlice, Repo};
-use crate::hooks::patch;
-use crate::hooks::worktree::{Content, WorkTree};
+use crate::run::keeper::patch;
+use crate::run::keeper::worktree::{Content, WorkTree};
 
 /// Which version of a path was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,35 +6,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
-
-use sha2::{Digest, Sha256};
 
 use crate::git::{BString, Repo, bytes_to_os};
 
-use super::exec::{self, Children, Exit, Invocation};
-use super::plan::{Plan, Planned, SkipReason};
-use super::{Action, Scope};
+use super::fingerprint::{Fingerprint, fingerprint};
+use super::in_process::InProcess;
+use crate::process::{self, Capture, Children, Exit, Invocation, Streams};
+use crate::steps::plan::{Plan, Planned, SkipReason};
+use crate::steps::{Action, Scope};
 
-/// The outcome of a builtin step.
+/// Settings of one execution.
 #[derive(Debug, Clone)]
-pub struct BuiltinOutcome {
-    pub passed: bool,
-    pub output: String,
-}
-
-/// In-process steps (scoped cleanup, drift), provided by the command layer.
-pub trait Builtins {
-    fn cleanup(&self, files: &[BString]) -> BuiltinOutcome;
-    fn drift(&self) -> BuiltinOutcome;
-}
-
-/// Settings of one execution, resolved once by the command.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
+pub struct ExecuteSettings {
     /// Where steps run (the project root).
     pub root: PathBuf,
     /// Variables every step gets (HEPHAESTUS_*, PRE_COMMIT_*).
@@ -86,15 +73,15 @@ pub struct StepResult {
 
 /// Everything `execute` needs besides the plan.
 pub struct Executor<'a> {
-    pub settings: &'a RunSettings,
+    pub settings: &'a ExecuteSettings,
     pub repo: Option<&'a Repo>,
-    pub builtins: &'a dyn Builtins,
+    pub in_process: &'a dyn InProcess,
     pub children: &'a Children,
     pub interrupted: &'a AtomicBool,
 }
 
 /// One finished batch: its order of completion and outcome.
-type BatchRun = (usize, exec::Outcome);
+type BatchRun = (usize, process::Outcome);
 
 struct Task {
     step: usize,
@@ -176,7 +163,7 @@ impl Executor<'_> {
                     Err(r) => results[k] = Some(*r),
                 },
                 Action::Cleanup | Action::Drift => {
-                    results[k] = Some(self.run_builtin(p));
+                    results[k] = Some(self.run_in_process(p));
                 }
             }
         }
@@ -201,15 +188,20 @@ impl Executor<'_> {
                                 break;
                             }
                             let begin = Instant::now();
-                            let outcome = exec::run(
-                                &Invocation {
-                                    program: task.program.clone(),
-                                    args: task.args.clone(),
-                                    env: envs[task.step].clone(),
-                                    cwd: settings.root.clone(),
+                            let invocation = Invocation {
+                                program: task.program.clone(),
+                                args: task.args.clone(),
+                                env: envs[task.step].clone(),
+                                cwd: settings.root.clone(),
+                            };
+                            let outcome = process::capture(
+                                invocation.command(),
+                                &Capture {
                                     timeout: timeout_of(task.step),
+                                    streams: Streams::Merged,
+                                    cap: None,
+                                    children: Some(children),
                                 },
-                                children,
                             );
                             let end = Instant::now();
                             let order = batch_index.fetch_add(1, Ordering::SeqCst);
@@ -307,12 +299,13 @@ impl Executor<'_> {
         let inherited: usize = std::env::vars_os()
             .map(|(k, v)| k.len() + v.len() + 10)
             .sum();
-        let added =
-            super::batch::environment_size(env.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())));
-        let limit = super::batch::max_command_length(inherited + added);
+        let added = crate::steps::batch::environment_size(
+            env.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())),
+        );
+        let limit = crate::steps::batch::max_command_length(inherited + added);
         let fixed_len: usize =
             program.as_os_str().len() + fixed.iter().map(|a| a.len() + 9).sum::<usize>();
-        Ok(super::batch::partition(fixed_len, &p.files, limit)
+        Ok(crate::steps::batch::partition(fixed_len, &p.files, limit)
             .into_iter()
             .map(|batch| {
                 let mut args = fixed.clone();
@@ -338,32 +331,48 @@ impl Executor<'_> {
             return Self::skipped(p, Status::Notice(message));
         }
         let mut r = Self::skipped(p, Status::Failed);
-        r.exit = Some(Exit::NotFound);
+        r.exit = Some(Exit::NotFound(format!("{tool}: not found")));
         r.message = Some(message);
         r
     }
 
-    fn run_builtin(&self, p: &Planned) -> StepResult {
+    /// Run an in-process step on its own thread, waiting at most its
+    /// timeout: a step that takes longer fails as timed out and its result,
+    /// should it still come, is ignored (a thread cannot be stopped; it
+    /// ends with hephaestus).
+    fn run_in_process(&self, p: &Planned) -> StepResult {
         let start = Instant::now();
-        let outcome = match p.step.action {
-            Action::Cleanup => self.builtins.cleanup(&p.files),
-            Action::Drift => self.builtins.drift(),
-            Action::Command { .. } => BuiltinOutcome {
-                passed: true,
-                output: String::new(),
-            },
+        let Some(job) = self.in_process.job(&p.step.action, &p.files) else {
+            return Self::skipped(p, Status::Passed);
         };
-        let mut r = Self::skipped(
-            p,
-            if outcome.passed {
-                Status::Passed
-            } else {
-                Status::Failed
-            },
-        );
-        r.exit = Some(Exit::Code(if outcome.passed { 0 } else { 1 }));
+        let outcome = match p.step.timeout {
+            None => Some(job()),
+            Some(limit) => {
+                let (tx, rx) = mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(job());
+                });
+                rx.recv_timeout(limit).ok()
+            }
+        };
+        let mut r = Self::skipped(p, Status::Failed);
         r.duration = start.elapsed();
-        r.output = outcome.output.into_bytes();
+        match outcome {
+            Some(outcome) => {
+                if outcome.passed {
+                    r.status = Status::Passed;
+                }
+                r.exit = Some(Exit::Code(if outcome.passed { 0 } else { 1 }));
+                r.output = outcome.output.into_bytes();
+            }
+            None => {
+                r.exit = Some(Exit::TimedOut);
+                r.message = Some(format!(
+                    "timed out after {:.1}s; hephaestus stopped waiting for it",
+                    p.step.timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
+                ));
+            }
+        }
         r
     }
 
@@ -374,7 +383,8 @@ impl Executor<'_> {
         }
         let before = self.fingerprints(p);
         let mut result = self.run_group(std::slice::from_ref(p)).remove(0);
-        if result.status == Status::Failed && matches!(result.exit, Some(Exit::NotFound) | None) {
+        if result.status == Status::Failed && matches!(result.exit, Some(Exit::NotFound(_)) | None)
+        {
             return result;
         }
         let after = self.fingerprints(p);
@@ -455,62 +465,12 @@ struct Fingerprints {
     unstaged: BTreeSet<BString>,
 }
 
-/// A path's content as git sees it, hashed: see [`fingerprint`].
-pub type Fingerprint = [u8; 32];
-
-/// The hasher a regular file's fingerprint starts from; feed it the
-/// file's bytes and finalize.
-pub fn file_fingerprinter(executable: bool) -> Sha256 {
-    let mut hasher = Sha256::new();
-    #[cfg(unix)]
-    hasher.update(executable.to_string().as_bytes());
-    #[cfg(not(unix))]
-    let _ = executable;
-    hasher
-}
-
-/// The fingerprint of a symlink to `target`.
-pub fn link_fingerprint(target: &[u8]) -> Fingerprint {
-    let mut hasher = Sha256::new();
-    hasher.update(b"link\0");
-    hasher.update(target);
-    hasher.finalize().into()
-}
-
-/// What git can see of a path: a file's bytes and executable bit, or a
-/// symlink's target; `None` for anything else or a missing path. Used to
-/// tell whether a step changed a file (here and in the keeper).
-pub fn fingerprint(path: &Path) -> Option<Fingerprint> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if meta.file_type().is_symlink() {
-        return Some(link_fingerprint(
-            std::fs::read_link(path)
-                .ok()?
-                .as_os_str()
-                .as_encoded_bytes(),
-        ));
-    }
-    if !meta.is_file() {
-        return None;
-    }
-    #[cfg(unix)]
-    let executable = {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o111 != 0
-    };
-    #[cfg(not(unix))]
-    let executable = false;
-    let mut hasher = file_fingerprinter(executable);
-    std::io::copy(&mut std::fs::File::open(path).ok()?, &mut hasher).ok()?;
-    Some(hasher.finalize().into())
-}
-
 /// Fold the batches of one step into its result.
-fn combine(p: &Planned, runs: Vec<exec::Outcome>, duration: Duration) -> StepResult {
+fn combine(p: &Planned, runs: Vec<process::Outcome>, duration: Duration) -> StepResult {
     let mut output = Vec::new();
     let mut exit = Some(Exit::Code(0));
     for run in &runs {
-        output.extend_from_slice(&run.output);
+        output.extend_from_slice(&run.stdout);
         if !run.exit.success() && exit.as_ref().is_none_or(|e| e.success()) {
             exit = Some(run.exit.clone());
         }
@@ -542,5 +502,93 @@ fn combine(p: &Planned, runs: Vec<exec::Outcome>, duration: Duration) -> StepRes
         edited: Vec::new(),
         output,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::run::in_process::{InProcessOutcome, Job};
+    use crate::steps::plan::{FileSet, Selection};
+
+    /// In-process steps that take `delay` and pass.
+    struct Slow {
+        delay: Duration,
+    }
+
+    impl InProcess for Slow {
+        fn job(&self, _: &Action, _: &[BString]) -> Option<Job> {
+            let delay = self.delay;
+            Some(Box::new(move || {
+                std::thread::sleep(delay);
+                InProcessOutcome {
+                    passed: true,
+                    output: "done".to_string(),
+                }
+            }))
+        }
+    }
+
+    fn execute_cleanup(timeout: Duration, delay: Duration) -> StepResult {
+        let mut step = crate::steps::presets::cleanup_step();
+        step.timeout = Some(timeout);
+        let files = vec![BString::from("a.txt")];
+        let plan = crate::steps::plan::plan(
+            &[step],
+            FileSet {
+                files: &files,
+                none: false,
+            },
+            &Selection::default(),
+        );
+        let settings = ExecuteSettings {
+            root: std::env::temp_dir(),
+            env: Vec::new(),
+            fail_fast: false,
+            jobs: 1,
+            restage_allowed: false,
+            watched: Vec::new(),
+        };
+        let executor = Executor {
+            settings: &settings,
+            repo: None,
+            in_process: &Slow { delay },
+            children: &Children::default(),
+            interrupted: &AtomicBool::new(false),
+        };
+        let mut results = executor.execute(&plan, &mut |_| {});
+        assert_eq!(results.len(), 1);
+        results.remove(0)
+    }
+
+    #[test]
+    fn an_in_process_step_within_its_timeout_passes() {
+        let r = execute_cleanup(Duration::from_secs(30), Duration::ZERO);
+        assert_eq!(r.status, Status::Passed);
+        assert_eq!(r.exit, Some(Exit::Code(0)));
+        assert_eq!(r.output, b"done");
+    }
+
+    #[test]
+    fn an_in_process_step_over_its_timeout_fails_as_timed_out() {
+        let started = Instant::now();
+        let r = execute_cleanup(Duration::from_millis(100), Duration::from_secs(5));
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(r.status, Status::Failed);
+        assert_eq!(r.exit, Some(Exit::TimedOut));
+        assert!(
+            r.message
+                .as_deref()
+                .unwrap_or_default()
+                .contains("timed out after 0.1s"),
+            "{:?}",
+            r.message
+        );
     }
 }

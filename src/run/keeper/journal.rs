@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
 use crate::git::{BString, Repo};
-use crate::hooks::groups::Group;
-use crate::steps::run::Fingerprint;
+use crate::process::groups::Group;
+use crate::run::fingerprint::Fingerprint;
 
 pub const JOURNAL_VERSION: u32 = 2;
 

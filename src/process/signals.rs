@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::steps::exec::Children;
+use crate::process::Children;
 
 /// Install the handlers; the flag turns true once a signal arrived.
 pub fn install(children: Children) -> Arc<AtomicBool> {

@@ -52,16 +52,6 @@ pub enum TreeError {
     },
 }
 
-impl TreeError {
-    /// The underlying I/O error kind, if any.
-    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
-        match self {
-            TreeError::Io { source, .. } => Some(source.kind()),
-            TreeError::InTheWay { .. } => None,
-        }
-    }
-}
-
 /// What is at a path (not following a symlink at the path itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Node {
@@ -161,11 +151,6 @@ impl WorkTree {
             root: root.to_path_buf(),
             fd,
         })
-    }
-
-    /// The work-tree root.
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     /// The absolute path of `rel`, for messages.

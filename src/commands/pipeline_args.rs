@@ -1,11 +1,12 @@
 //! Arguments shared by `hook run` and `guard-rails`: which files, which
-//! steps, and the output format.
+//! steps, and the output format; turned into the clap-free
+//! [`RunArgs`] of [`crate::run`].
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::git::BString;
-use crate::hooks::scope::Override;
+use crate::run::scope::Override;
+use crate::run::settings::RunArgs;
 
 /// Output format of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -75,9 +76,15 @@ pub struct StepArgs {
 }
 
 impl StepArgs {
-    pub fn skip_set(&self) -> BTreeSet<String> {
-        let mut skip = crate::runner::skip_from_env();
-        skip.extend(self.skip.iter().cloned());
-        skip
+    /// The run's arguments for these steps and files (the rest default).
+    pub fn run_args(&self, files: &FileArgs) -> RunArgs {
+        RunArgs {
+            overrides: files.overrides(),
+            skip: self.skip.clone(),
+            only: self.step.clone(),
+            fail_fast: self.fail_fast,
+            json: self.format == RunFormat::Json,
+            ..RunArgs::default()
+        }
     }
 }

@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::{Action, Step, ToolHint};
 use crate::config::Preset;
 use crate::config::glob::PathMatcher;
-use crate::config::model::Scope;
+use crate::config::model::{GlobPattern, Scope};
 use crate::git::HookType;
-use crate::steps::build::globs;
-use crate::steps::{Action, Origin, Step, ToolHint};
 
 struct Def {
     name: &'static str,
@@ -164,7 +163,15 @@ const RUST: &[Def] = &[
     },
 ];
 
-fn to_step(d: &Def, preset: &'static str) -> Step {
+/// Globs from string literals.
+fn globs(patterns: &[&str]) -> Vec<GlobPattern> {
+    patterns
+        .iter()
+        .map(|p| GlobPattern(p.to_string()))
+        .collect()
+}
+
+fn to_step(d: &Def) -> Step {
     Step {
         name: d.name.to_string(),
         action: Action::Command {
@@ -172,7 +179,6 @@ fn to_step(d: &Def, preset: &'static str) -> Step {
             shell: false,
         },
         matcher: PathMatcher::new(&globs(d.files), &[]).unwrap_or_else(|_| unreachable_globs()),
-        has_file_filter: true,
         pass_files: d.scope == Scope::Files,
         scope: d.scope,
         stages: d.stages.map(|s| s.to_vec()),
@@ -181,7 +187,6 @@ fn to_step(d: &Def, preset: &'static str) -> Step {
         timeout: None,
         env: BTreeMap::new(),
         require_serial: d.serial,
-        origin: Origin::Preset(preset),
         missing_hint: Some(ToolHint {
             tool: d.tool.to_string(),
             install: d.install.to_string(),
@@ -201,8 +206,8 @@ fn unreachable_globs() -> PathMatcher {
 /// The steps of one preset, in pipeline order.
 pub fn steps(preset: Preset) -> Vec<Step> {
     match preset {
-        Preset::Python => PYTHON.iter().map(|d| to_step(d, "python")).collect(),
-        Preset::Rust => RUST.iter().map(|d| to_step(d, "rust")).collect(),
+        Preset::Python => PYTHON.iter().map(to_step).collect(),
+        Preset::Rust => RUST.iter().map(to_step).collect(),
         Preset::Auto => Vec::new(),
     }
 }
@@ -212,7 +217,6 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         name: name.to_string(),
         action,
         matcher: PathMatcher::new(&[], &[]).unwrap_or_else(|_| unreachable_globs()),
-        has_file_filter: false,
         pass_files: true,
         scope: Scope::Files,
         stages,
@@ -221,7 +225,6 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         timeout: Some(Duration::from_secs(120)),
         env: BTreeMap::new(),
         require_serial: true,
-        origin: Origin::Builtin,
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,

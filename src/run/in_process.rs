@@ -1,0 +1,110 @@
+//! The in-process steps (scoped cleanup, drift), bound to the project and
+//! hook they run for. The executor ([`super::execute`]) runs each as a job
+//! on its own thread, under the step's timeout.
+
+use std::sync::Arc;
+
+use crate::cleanup::{self, ScopedSettings};
+use crate::config::Loaded;
+use crate::config::model::CleanupHookMode;
+use crate::git::{BString, ByteSlice, HookType};
+use crate::printer::Printer;
+use crate::steps::Action;
+
+/// The outcome of an in-process step.
+#[derive(Debug, Clone)]
+pub struct InProcessOutcome {
+    pub passed: bool,
+    pub output: String,
+}
+
+/// An in-process step ready to run on any thread.
+pub type Job = Box<dyn FnOnce() -> InProcessOutcome + Send>;
+
+/// Turns an in-process step into a job.
+pub trait InProcess: Sync {
+    /// The job of `action` over `files`; `None` for a command step.
+    fn job(&self, action: &Action, files: &[BString]) -> Option<Job>;
+}
+
+/// The in-process steps of one project.
+pub struct ProjectSteps {
+    pub loaded: Arc<Loaded>,
+    /// The hook being run: junk is unstaged (`[cleanup] hook = "unstage"`)
+    /// only in a pre-commit hook, where the index is about to be committed.
+    pub hook: Option<HookType>,
+}
+
+impl InProcess for ProjectSteps {
+    fn job(&self, action: &Action, files: &[BString]) -> Option<Job> {
+        let loaded = Arc::clone(&self.loaded);
+        let hook = self.hook;
+        match action {
+            Action::Cleanup => {
+                let files = files.to_vec();
+                Some(Box::new(move || cleanup_step(&loaded, hook, &files)))
+            }
+            Action::Drift => Some(Box::new(move || drift_step(&loaded))),
+            Action::Command { .. } => None,
+        }
+    }
+}
+
+fn cleanup_step(loaded: &Loaded, hook: Option<HookType>, files: &[BString]) -> InProcessOutcome {
+    let settings = match ScopedSettings::from_config(&loaded.config.cleanup) {
+        Ok(s) => s,
+        Err(e) => {
+            return InProcessOutcome {
+                passed: false,
+                output: format!("cleanup settings: {e}"),
+            };
+        }
+    };
+    let root = &loaded.root;
+    let hits = cleanup::scoped_check(root, files, &settings);
+    if hits.is_empty() {
+        return InProcessOutcome {
+            passed: true,
+            output: String::new(),
+        };
+    }
+    let can_unstage = matches!(hook, Some(HookType::PreCommit | HookType::PreMergeCommit));
+    if settings.mode == CleanupHookMode::Unstage && can_unstage {
+        return match cleanup::unstage(root, &hits) {
+            Ok(()) => InProcessOutcome {
+                passed: true,
+                output: format!(
+                    "unstaged {} junk path(s), the files stay on disk:\n{}",
+                    hits.len(),
+                    hits.iter()
+                        .map(|h| format!("  {}", h.path.to_str_lossy()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+            },
+            Err(e) => InProcessOutcome {
+                passed: false,
+                output: format!("could not unstage the junk paths: {e}"),
+            },
+        };
+    }
+    InProcessOutcome {
+        passed: false,
+        output: cleanup::render_failure(&Printer::plain(), &hits),
+    }
+}
+
+fn drift_step(loaded: &Loaded) -> InProcessOutcome {
+    let result = crate::drift::DriftSettings::new(loaded, None)
+        .and_then(|settings| crate::drift::check(&settings));
+    match result {
+        Ok(report) => InProcessOutcome {
+            passed: report.ok(),
+            output: crate::drift::render_text(&report, false),
+        },
+        Err(e) => InProcessOutcome {
+            passed: false,
+            output: format!("drift check failed: {e}"),
+        },
+    }
+}
