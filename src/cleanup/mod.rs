@@ -33,8 +33,8 @@ use std::path::PathBuf;
 
 pub use rules::{Categories, Category, EntryKind, RuleSet};
 pub use scoped::{
-    JunkHit, ScopedOutcome, ScopedSettings, fix_command, render_failure, run_scoped, scoped_check,
-    unstage,
+    JunkGroup, JunkHit, JunkReason, ScopedOutcome, ScopedSettings, fix_command, group_hits,
+    render_failure, render_unstaged, run_scoped, scoped_check, unstage,
 };
 
 use crate::error::Classify;

@@ -102,22 +102,19 @@ pub fn add_paths(repo: &Repo, paths: &[BString]) -> Result<(), GitError> {
     Ok(())
 }
 
-/// `git rm --cached` exactly these paths in the work tree at `root` (the
-/// files stay on disk).
+/// Remove exactly these paths from the index of the work tree at `root`
+/// (the files stay on disk): `git update-index --force-remove -z --stdin`,
+/// the paths NUL-separated on stdin and taken literally (no pathspecs), a
+/// path not in the index ignored. One index lookup per path: 5,000 paths
+/// take milliseconds, where `git rm --cached --pathspec-from-file` matched
+/// every index entry against every pathspec (1.3 s for 5,000).
 pub fn unstage_paths(root: &std::path::Path, paths: &[BString]) -> Result<(), GitError> {
     if paths.is_empty() {
         return Ok(());
     }
     git_in(
         root,
-        &[
-            "rm",
-            "--cached",
-            "--quiet",
-            "--ignore-unmatch",
-            "--pathspec-from-file=-",
-            "--pathspec-file-nul",
-        ],
+        &["update-index", "--force-remove", "-z", "--stdin"],
         Some(&nul_joined(paths)),
     )?;
     Ok(())

@@ -15,9 +15,13 @@
 //! The PEP 508 marker environment ([`PythonEnv::markers`]) combines the
 //! environment's Python with the host's platform, which is where the
 //! environment's tools run.
+//!
+//! [`toolcfg`] reads the project's own tool configuration and decides how
+//! the python preset runs each tool in this environment.
 
 pub mod dists;
 mod markers;
+pub mod toolcfg;
 
 use std::path::{Path, PathBuf};
 

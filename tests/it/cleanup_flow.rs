@@ -420,9 +420,11 @@ fn check_paths_fails_on_staged_junk_with_the_fix() {
     let err = stderr(&out);
     assert!(err.contains("3 junk paths"), "{err}");
     assert!(
-        err.contains("git rm --cached -- .DS_Store \"'it'\\''s odd/._x'\" pkg/__pycache__/m.pyc")
-            || err
-                .contains("git rm --cached -- .DS_Store 'it'\\''s odd/._x' pkg/__pycache__/m.pyc"),
+        err.contains("git rm --cached -r -- .DS_Store 'it'\\''s odd/._x' pkg/__pycache__\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  pkg/__pycache__/  (1 file, python-cache)\n"),
         "{err}"
     );
     assert!(!err.contains("src/app.py"), "{err}");

@@ -8,6 +8,7 @@ mod cleanup;
 mod cleanup_flow;
 #[cfg(target_os = "linux")]
 mod cleanup_mounts;
+mod cleanup_scoped;
 mod cleanup_trust;
 mod cli;
 mod color;

@@ -150,3 +150,40 @@ fn every_install_hint_names_the_package() {
     }
     assert!(hints >= 2, "the README and the shim give install hints");
 }
+
+/// What `cargo package` would publish: the code, the shim it embeds, the
+/// docs and both licence texts; never the tests, their data, the benches
+/// or the CI scripts (Cargo.toml `exclude`).
+#[test]
+fn the_published_crate_holds_the_code_and_licences_not_the_tests() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo package --list");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cargo package --list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<&str> = stdout.lines().collect();
+    for needed in [
+        "src/main.rs",
+        "src/lib.rs",
+        "hooks/shim.sh",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "README.md",
+        "Cargo.lock",
+    ] {
+        assert!(
+            files.contains(&needed),
+            "{needed} missing from the package: {files:?}"
+        );
+    }
+    for excluded in ["tests/", "bench/", ".ci/", ".github/"] {
+        let leaked: Vec<_> = files.iter().filter(|f| f.starts_with(excluded)).collect();
+        assert!(leaked.is_empty(), "{excluded} is published: {leaked:?}");
+    }
+}

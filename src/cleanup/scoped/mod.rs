@@ -1,31 +1,41 @@
 //! Scoped cleanup for hooks: classify the repository-relative paths about
 //! to be committed or pushed with the same rules as the full walk, and
-//! either fail with the list and the fix (`git rm --cached -- …`) or
-//! unstage them. It never deletes a file: a hook must not destroy work.
+//! either fail with the junk grouped by directory and the fix (`git rm
+//! --cached -r -- …`, in [`report`]) or unstage them. It never deletes a
+//! file: a hook must not destroy work.
 //!
-//! A path is junk when one of its components is junk as the full walk
-//! would see it (`pkg/__pycache__/m.pyc` because of `__pycache__`,
+//! A path is junk when it is inside a virtual environment ([`venv`]: a
+//! directory with a `pyvenv.cfg`, whatever its name), or when one of its
+//! components is junk as the full walk would see it
+//! (`pkg/__pycache__/m.pyc` because of `__pycache__`,
 //! `node_modules/x/index.js` when the node-modules category is on), and
-//! neither that component nor the whole path is excluded by
-//! `[cleanup] exclude`. Components below a protected directory
-//! (`site-packages`, `.hephaestus`) are never junk, and the build rules
-//! do not apply inside `node_modules`.
+//! neither that directory or component nor the whole path is excluded by
+//! `[cleanup] exclude`. Outside a virtual environment, components below a
+//! protected directory (`site-packages`, `.hephaestus`) are never junk,
+//! and the build rules do not apply inside `node_modules`.
 //!
 //! Hook categories default to all four (macOS metadata, Python caches,
 //! build artifacts, `node_modules`): none of them belongs in a commit.
-//! `[cleanup] hook_categories` narrows the list.
+//! `[cleanup] hook_categories` narrows the list; a virtual environment is
+//! junk whatever the categories (as macOS metadata is).
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+pub mod report;
+mod venv;
+
+pub use report::{
+    JunkGroup, fix_command, group_hits, render_failure, render_unstaged, shell_quote,
+};
+
 use crate::cleanup::CleanupError;
-use crate::cleanup::preview::escape_bytes;
 use crate::cleanup::rules::{Ancestry, Categories, Category, Decision, Entry, EntryKind, RuleSet};
 use crate::config::glob::PathMatcher;
 use crate::config::model::{CleanupConfig, CleanupHookMode};
 use crate::git::BString;
-use crate::printer::{Printer, Tone};
+use crate::printer::Printer;
 
 /// How a hook classifies and handles junk.
 #[derive(Debug, Clone)]
@@ -78,30 +88,67 @@ pub fn rule_set(
     ))
 }
 
+/// Why a path is junk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JunkReason {
+    /// A cleanup rule of this category matched.
+    Rule(Category),
+    /// It is inside a virtual environment.
+    VirtualEnv,
+}
+
+impl JunkReason {
+    /// `python-cache`, `virtual environment`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JunkReason::Rule(c) => c.as_str(),
+            JunkReason::VirtualEnv => "virtual environment",
+        }
+    }
+}
+
 /// One junk path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JunkHit {
     /// The repository-relative path that was checked.
     pub path: BString,
-    pub category: Category,
-    /// The leading part of `path` that matched a rule (the whole path for
-    /// a junk file, `pkg/__pycache__` for a file inside a junk directory).
+    pub reason: JunkReason,
+    /// The leading part of `path` that matched (the whole path for a junk
+    /// file, `pkg/__pycache__` for a file inside a junk directory, `.venv`
+    /// for a file inside a virtual environment).
     pub matched: BString,
 }
 
 /// Classify repository-relative paths (bytes, `/`-separated) under the
-/// work tree `root`. Returns the junk ones in input order.
+/// work tree `root`. Returns the junk ones in input order. Linear in the
+/// number of paths: each directory is checked for a virtual environment
+/// once.
 pub fn scoped_check(root: &Path, paths: &[BString], settings: &ScopedSettings) -> Vec<JunkHit> {
+    let mut venvs = venv::VenvFinder::new(root, paths);
     paths
         .iter()
-        .filter_map(|p| classify(root, p, &settings.rules))
+        .filter_map(|p| classify(root, p, &settings.rules, &mut venvs))
         .collect()
 }
 
-fn classify(root: &Path, path: &BString, rules: &RuleSet) -> Option<JunkHit> {
-    let bytes: &[u8] = path.as_ref();
+fn classify<'a>(
+    root: &Path,
+    path: &'a BString,
+    rules: &RuleSet,
+    venvs: &mut venv::VenvFinder<'a>,
+) -> Option<JunkHit> {
+    let bytes: &'a [u8] = path.as_ref();
     if rules.excluded(bytes) {
         return None;
+    }
+    if let Some(dir) = venvs.venv_of(bytes)
+        && !rules.excluded(dir)
+    {
+        return Some(JunkHit {
+            path: path.clone(),
+            reason: JunkReason::VirtualEnv,
+            matched: dir.into(),
+        });
     }
     let comps: Vec<&[u8]> = bytes
         .split(|b| *b == b'/')
@@ -141,7 +188,7 @@ fn classify(root: &Path, path: &BString, rules: &RuleSet) -> Option<JunkHit> {
             Decision::Junk(category) => {
                 return Some(JunkHit {
                     path: path.clone(),
-                    category,
+                    reason: JunkReason::Rule(category),
                     matched: rel.into(),
                 });
             }
@@ -152,101 +199,15 @@ fn classify(root: &Path, path: &BString, rules: &RuleSet) -> Option<JunkHit> {
     None
 }
 
-/// Quote bytes for a POSIX shell: bare when safe, single quotes for
-/// printable UTF-8, `$'…'` with escapes otherwise (newlines, invalid
-/// UTF-8).
-pub fn shell_quote(bytes: &[u8]) -> String {
-    let safe = |b: u8| b.is_ascii_alphanumeric() || b"_./@%+=:,-".contains(&b);
-    if !bytes.is_empty() && bytes.iter().all(|b| safe(*b)) {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    if let Ok(text) = std::str::from_utf8(bytes)
-        && !text.chars().any(char::is_control)
-    {
-        return format!("'{}'", text.replace('\'', "'\\''"));
-    }
-    let mut out = String::from("$'");
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// A path as a git pathspec that matches only itself (`:(literal)` when
-/// it holds glob characters or starts with `:`).
-fn literal_pathspec(path: &[u8]) -> Vec<u8> {
-    if path.starts_with(b":") || path.iter().any(|b| b"*?[\\".contains(b)) {
-        let mut v = b":(literal)".to_vec();
-        v.extend_from_slice(path);
-        v
-    } else {
-        path.to_vec()
-    }
-}
-
-/// The command that removes the hits from the index, shell-quoted.
-pub fn fix_command(hits: &[JunkHit]) -> String {
-    let mut cmd = String::from("git rm --cached --");
-    for h in hits {
-        cmd.push(' ');
-        cmd.push_str(&shell_quote(&literal_pathspec(&h.path)));
-    }
-    cmd
-}
-
-/// The failure text: the junk paths with their category, then the fix.
-pub fn render_failure(printer: &Printer, hits: &[JunkHit]) -> String {
-    let mut s = format!(
-        "{} {} junk {} about to be committed:\n",
-        printer.paint("cleanup:", Tone::Bad),
-        hits.len(),
-        if hits.len() == 1 {
-            "path is"
-        } else {
-            "paths are"
-        }
-    );
-    for h in hits {
-        let why = if h.matched == h.path {
-            h.category.as_str().to_string()
-        } else {
-            format!(
-                "{}: inside {}",
-                h.category.as_str(),
-                escape_bytes(&h.matched)
-            )
-        };
-        s.push_str(&format!("  {}  ({why})\n", escape_bytes(&h.path)));
-    }
-    s.push_str(&format!(
-        "{} remove them from the index (the files stay on disk):\n  {}\n",
-        printer.paint("fix:", Tone::Info),
-        fix_command(hits)
-    ));
-    s.push_str(
-        "  or keep a path with `[cleanup] exclude = [\"<glob>\"]`, or let hooks unstage junk with `[cleanup] hook = \"unstage\"`\n",
-    );
-    s
-}
-
 /// Remove the hits from the index, leaving the files on disk.
 ///
-/// Writing the index goes through the git CLI (gix has no safe `rm
-/// --cached`): `git rm --cached --quiet --ignore-unmatch
-/// --pathspec-from-file=- --pathspec-file-nul` with literal pathspecs
-/// ([`crate::git::write::unstage_paths`]), the
-/// paths NUL-separated on stdin so any bytes and any number of paths
-/// pass. The environment is inherited, so `GIT_DIR` and `GIT_INDEX_FILE`
-/// set by git for a hook are honoured.
+/// Writing the index goes through the git CLI (gix has no safe index
+/// removal): `git update-index --force-remove -z --stdin`
+/// ([`crate::git::write::unstage_paths`]), the paths NUL-separated on
+/// stdin, so any bytes and any number of paths pass, each looked up once.
+/// Exactly the hits are removed, never other entries below the same
+/// directory. The environment is inherited, so `GIT_DIR` and
+/// `GIT_INDEX_FILE` set by git for a hook are honoured.
 pub fn unstage(root: &Path, hits: &[JunkHit]) -> Result<(), CleanupError> {
     let paths: Vec<BString> = hits.iter().map(|h| h.path.clone()).collect();
     crate::git::write::unstage_paths(root, &paths).map_err(|e| CleanupError::Unstage(e.to_string()))
@@ -278,19 +239,13 @@ pub fn run_scoped(
     }
     match settings.mode {
         CleanupHookMode::Fail => {
-            eprint_safe(&render_failure(printer, &hits));
+            eprint_safe(&report::render_failure(printer, &hits));
             Ok(ScopedOutcome::Failed(hits))
         }
         CleanupHookMode::Unstage => {
             unstage(root, &hits)?;
-            printer.status(&format!(
-                "{} unstaged {} junk {} (the files stay on disk):",
-                printer.paint("cleanup:", Tone::Warn),
-                hits.len(),
-                if hits.len() == 1 { "path" } else { "paths" }
-            ));
-            for h in &hits {
-                printer.status(&format!("  {}", escape_bytes(&h.path)));
+            for line in report::render_unstaged(printer, &hits).lines() {
+                printer.status(line);
             }
             Ok(ScopedOutcome::Unstaged(hits))
         }
@@ -388,16 +343,61 @@ mod tests {
     }
 
     #[test]
-    fn quoting() {
-        assert_eq!(shell_quote(b"a/b.txt"), "a/b.txt");
-        assert_eq!(shell_quote(b"it's here"), "'it'\\''s here'");
-        assert_eq!(shell_quote(b"a\nb\xff"), "$'a\\nb\\xff'");
-        assert_eq!(shell_quote(b"Icon\r"), "$'Icon\\r'");
-        let hits = vec![JunkHit {
-            path: "x/*.pyc".into(),
-            category: Category::PythonCache,
-            matched: "x/*.pyc".into(),
-        }];
-        assert_eq!(fix_command(&hits), "git rm --cached -- ':(literal)x/*.pyc'");
+    fn a_staged_venv_is_junk_unless_excluded() {
+        let paths: Vec<BString> = [
+            "tools/py311/pyvenv.cfg",
+            "tools/py311/lib/python3.11/site-packages/x/__init__.py",
+            "tools/py311/lib/python3.11/site-packages/x/__pycache__/a.pyc",
+            "tools/run.py",
+        ]
+        .iter()
+        .map(|p| BString::from(*p))
+        .collect();
+        let hits = scoped_check(Path::new("/nonexistent-heph"), &paths, &settings());
+        let got: Vec<(String, JunkReason, String)> = hits
+            .iter()
+            .map(|h| (h.path.to_string(), h.reason, h.matched.to_string()))
+            .collect();
+        let venv = |p: &str| {
+            (
+                p.to_string(),
+                JunkReason::VirtualEnv,
+                "tools/py311".to_string(),
+            )
+        };
+        assert_eq!(
+            got,
+            [
+                venv("tools/py311/pyvenv.cfg"),
+                venv("tools/py311/lib/python3.11/site-packages/x/__init__.py"),
+                venv("tools/py311/lib/python3.11/site-packages/x/__pycache__/a.pyc"),
+            ]
+        );
+        let config: CleanupConfig = toml::from_str("exclude = [\"tools/py311\"]").expect("config");
+        let excluded = ScopedSettings::from_config(&config).expect("settings");
+        let hits = scoped_check(Path::new("/nonexistent-heph"), &paths, &excluded);
+        assert!(hits.is_empty(), "{hits:?}");
+    }
+
+    /// Linear in the number of paths: 200,000 junk paths (a quadratic pass
+    /// would not finish) in two places.
+    #[test]
+    fn two_hundred_thousand_paths_stay_linear() {
+        let mut paths: Vec<BString> = Vec::with_capacity(200_001);
+        paths.push(".venv/pyvenv.cfg".into());
+        for i in 0..100_000 {
+            paths.push(format!(".venv/lib/python3.12/site-packages/p{}/m{i}.py", i % 1000).into());
+            paths.push(format!("src/p{}/__pycache__/m{i}.pyc", i % 1000).into());
+        }
+        let started = std::time::Instant::now();
+        let hits = scoped_check(Path::new("/nonexistent-heph"), &paths, &settings());
+        let groups = report::group_hits(&hits);
+        let text = report::render_failure(&Printer::plain(), &hits);
+        let took = started.elapsed();
+        assert_eq!(hits.len(), 200_001);
+        assert_eq!(groups.len(), 1_001);
+        assert_eq!(groups[0].count, 100_001);
+        assert!(text.lines().count() < 60, "{text}");
+        assert!(took.as_secs() < 30, "{took:?}");
     }
 }
