@@ -298,6 +298,7 @@ fn take_lock(
 fn plan_steps(cx: &RunContext<'_>, prepared: &Prepared, scope: &RunScope) -> anyhow::Result<Plan> {
     let options = build::BuildOptions {
         drift: prepared.settings.drift,
+        env_hints: crate::pyenv::EnvHints::from_process(),
     };
     let steps: Vec<Step> = build::pipeline(&prepared.loaded, options)?;
     check_names(cx, &steps, &prepared.settings.selection)?;
@@ -377,9 +378,11 @@ fn execute(
     plan: &Plan,
     kept: Option<&Keeper<'_>>,
 ) -> Vec<StepResult> {
+    let mut env = scope.env.clone();
+    env.extend(activation(cx, &prepared.root));
     let settings = ExecuteSettings {
         root: prepared.root.clone(),
-        env: scope.env.clone(),
+        env,
         fail_fast: prepared.settings.fail_fast,
         jobs: prepared.settings.jobs,
         restage_allowed: kept.is_some() || (scope.protect_unstaged && repo.is_some()),
@@ -404,6 +407,41 @@ fn execute(
         }
     };
     executor.execute(plan, &mut print_step)
+}
+
+/// The project's Python environment activated for every step, as `uv
+/// run` or `source .venv/bin/activate` would: `VIRTUAL_ENV` and its `bin`
+/// first on `PATH`, so tools, and the commands a test suite shells out
+/// to, come from the project.
+fn activation(cx: &RunContext<'_>, root: &Path) -> Vec<(String, String)> {
+    let hints = crate::pyenv::EnvHints::from_process();
+    let Some(env) = crate::pyenv::find(root, &hints) else {
+        return Vec::new();
+    };
+    let Some(act) = crate::pyenv::toolcfg::Activation::of(&env) else {
+        return Vec::new();
+    };
+    let path = act.path_var(std::env::var_os("PATH").as_deref());
+    match (act.virtual_env.to_str(), path.to_str()) {
+        (Some(venv), Some(path)) => {
+            cx.printer.verbose(&format!(
+                "steps run in {} ({})",
+                crate::pyenv::shown_path(&act.virtual_env, root),
+                act.kind.describe()
+            ));
+            vec![
+                ("VIRTUAL_ENV".to_string(), venv.to_string()),
+                ("PATH".to_string(), path.to_string()),
+            ]
+        }
+        _ => {
+            cx.printer.warn(&format!(
+                "{} is not valid UTF-8: steps run without it activated",
+                act.virtual_env.display()
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// The fixers' last edit of each path, for the keeper.
