@@ -333,10 +333,35 @@ fn check_names(
             .into());
     }
     for name in plan::unknown_names(steps, &selection.skip) {
-        cx.printer
-            .verbose(&format!("skip: no step named {name:?} in this pipeline"));
+        let hint = match closest(&name, steps) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "steps in this pipeline: {}",
+                steps
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        cx.printer.warn(&format!(
+            "--skip/SKIP names {name:?}, which is no step of this pipeline, so it skips nothing; {hint}"
+        ));
     }
     Ok(())
+}
+
+/// The step name most like `name` (a typo, or a prefix such as `ruf`).
+fn closest<'s>(name: &str, steps: &'s [Step]) -> Option<&'s str> {
+    let score = |candidate: &str| {
+        let prefix = candidate.starts_with(name) && !name.is_empty();
+        strsim::jaro_winkler(name, candidate) + if prefix { 1.0 } else { 0.0 }
+    };
+    steps
+        .iter()
+        .map(|s| s.name.as_str())
+        .max_by(|a, b| score(a).total_cmp(&score(b)))
+        .filter(|best| score(best) > 0.8)
 }
 
 /// Set unstaged work aside when the run protects it and a step runs.

@@ -24,7 +24,11 @@ const WIDTH: usize = 79;
 /// Print a step's line, and the details below it when it failed.
 pub fn step(printer: &Printer, r: &StepResult) {
     let _ = printer.outln(&line(printer, r));
-    let details = details(r);
+    let cap = match printer.verbosity() {
+        crate::printer::Verbosity::Verbose => None,
+        _ => Some(OUTPUT_LINES),
+    };
+    let details = details(r, cap);
     if !details.is_empty() {
         let _ = printer.out(&details);
     }
@@ -171,7 +175,11 @@ pub fn line(printer: &Printer, r: &StepResult) -> String {
 
 /// The details shown under a failed step (or a notice): exit code,
 /// message, modified files, and the tool's output, indented.
-pub fn details(r: &StepResult) -> String {
+/// How many lines of a failed step's output the report shows (the rest:
+/// `-v`, or the JSON report, which always has all of it).
+pub const OUTPUT_LINES: usize = 60;
+
+pub fn details(r: &StepResult, cap: Option<usize>) -> String {
     let mut out = String::new();
     match &r.status {
         Status::Failed => {
@@ -188,10 +196,18 @@ pub fn details(r: &StepResult) -> String {
             let text = text.trim_end();
             if !text.is_empty() {
                 out.push('\n');
-                for l in text.lines() {
+                let total = text.lines().count();
+                let shown = cap.unwrap_or(total).min(total);
+                for l in text.lines().take(shown) {
                     out.push_str("    ");
                     out.push_str(l);
                     out.push('\n');
+                }
+                if shown < total {
+                    out.push_str(&format!(
+                        "    … {} more line(s) not shown (all of them: -v, or --format json)\n",
+                        total - shown
+                    ));
                 }
                 out.push('\n');
             }
@@ -208,22 +224,45 @@ pub fn details(r: &StepResult) -> String {
     out
 }
 
-/// "guard-rails failed at step 3/6: mypy (exit 1)" for the first failure.
+/// "guard-rails failed at step 3/6: mypy (exit 1)", naming every failed
+/// step when there are several ("… and 2 more: ruff format (modified
+/// files), pytest (exit 1)").
 pub fn failure_summary(what: &str, results: &[StepResult], total: usize) -> Option<String> {
-    let r = results.iter().find(|r| r.status == Status::Failed)?;
-    let why = match &r.exit {
-        Some(Exit::Code(c)) if r.modified.is_empty() => format!("exit {c}"),
-        Some(Exit::Code(_)) => "modified files".to_string(),
+    let failed: Vec<&StepResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .collect();
+    let first = failed.first()?;
+    let mut text = format!(
+        "{what} failed at step {}/{total}: {} ({})",
+        first.position,
+        first.name,
+        why(first)
+    );
+    if failed.len() > 1 {
+        let rest: Vec<String> = failed[1..]
+            .iter()
+            .map(|r| format!("{} ({})", r.name, why(r)))
+            .collect();
+        text.push_str(&format!(
+            "; {} of {total} steps failed, also: {}",
+            failed.len(),
+            rest.join(", ")
+        ));
+    }
+    Some(text)
+}
+
+fn why(r: &StepResult) -> String {
+    match &r.exit {
+        Some(_) if !r.modified.is_empty() => "modified files".to_string(),
+        Some(Exit::Code(c)) => format!("exit {c}"),
         Some(Exit::Signal(s)) => format!("signal {s}"),
         Some(Exit::TimedOut) => "timed out".to_string(),
         Some(Exit::NotFound(_)) => "tool not installed".to_string(),
         Some(Exit::SpawnFailed(_)) => "could not start".to_string(),
         None => "not run".to_string(),
-    };
-    Some(format!(
-        "{what} failed at step {}/{total}: {} ({why})",
-        r.position, r.name
-    ))
+    }
 }
 
 /// The JSON report of a run.

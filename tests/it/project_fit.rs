@@ -162,3 +162,34 @@ fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
     let pre_commit = listed.split("pre-push").next().unwrap_or_default();
     assert!(pre_commit.contains("pytest"), "{listed}");
 }
+
+#[test]
+fn every_failure_is_named_long_output_is_capped_and_unknown_skips_are_warned() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"noisy\"\nrun = [\"sh\", \"-c\", \"seq 1 500; exit 3\"]\nscope = \"project\"\n\n[[guard-rails.steps]]\nname = \"fine\"\nrun = [\"true\"]\nscope = \"project\"\n\n[[guard-rails.steps]]\nname = \"broken\"\nrun = [\"sh\", \"-c\", \"exit 5\"]\nscope = \"project\"\n",
+    );
+    ctx.commit_all("base");
+    let out = ctx.run(["guard-rails", "--skip", "fin"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "failed at step 2/4: noisy (exit 3); 2 of 4 steps failed, also: broken (exit 5)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\"fin\""), "the unknown skip is named: {err}");
+    assert!(err.contains("did you mean `fine`?"), "{err}");
+    let text = stdout(&out);
+    assert!(text.contains("    60\n"), "{text}");
+    assert!(!text.contains("    61\n"), "capped: {text}");
+    assert!(text.contains("440 more line(s) not shown"), "{text}");
+    // -v and JSON keep it all.
+    let out = ctx.run(["guard-rails", "-v"]);
+    assert!(stdout(&out).contains("    500\n"), "{}", show(&out));
+    let out = ctx.run(["guard-rails", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.to_string().contains("500\\n"), "{doc}");
+}
