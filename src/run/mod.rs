@@ -37,8 +37,10 @@ use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
 use crate::printer::Printer;
 use crate::process::{Children, signals};
+use crate::steps::describe::{Describer, StepCommand, VersionProbe};
 use crate::steps::plan::{self, FileSet, Plan};
 use crate::steps::{Step, build};
+use std::collections::BTreeMap;
 
 use self::execute::{ExecuteSettings, Executor, StepResult};
 use self::in_process::ProjectSteps;
@@ -106,7 +108,16 @@ pub fn run(
         &prepared.children,
         &clock,
     )?;
-    let results = execute(cx, &prepared, repo.as_ref(), &scope, &plan, kept.as_ref());
+    let commands = describe(cx, &prepared, &plan);
+    let results = execute(
+        cx,
+        &prepared,
+        repo.as_ref(),
+        &scope,
+        &plan,
+        kept.as_ref(),
+        &commands,
+    );
     clock.phase("steps finished");
     let restored = match kept {
         Some(k) => Some(k.restore(&step_edits(&results))?),
@@ -122,6 +133,7 @@ pub fn run(
         planned: plan.len(),
         restored: restored.as_ref(),
         interrupted: &prepared.interrupted,
+        commands: &commands,
     })
 }
 
@@ -394,6 +406,25 @@ fn save<'r>(
     Ok(saved.keeper)
 }
 
+/// What each command step of the plan runs, for the JSON report and
+/// `-v` (versions from package metadata: no extra process).
+fn describe(
+    cx: &RunContext<'_>,
+    prepared: &Prepared,
+    plan: &Plan,
+) -> BTreeMap<String, StepCommand> {
+    let verbose = cx.printer.verbosity() >= crate::printer::Verbosity::Verbose;
+    if !prepared.settings.json && !verbose {
+        return BTreeMap::new();
+    }
+    let describer = Describer::new(&prepared.root, VersionProbe::Metadata);
+    plan.steps
+        .iter()
+        .filter(|p| p.skip.is_none())
+        .filter_map(|p| Some((p.step.name.clone(), describer.describe(&p.step)?)))
+        .collect()
+}
+
 /// Execute the plan, printing each step's line as its group finishes.
 fn execute(
     cx: &RunContext<'_>,
@@ -402,6 +433,7 @@ fn execute(
     scope: &RunScope,
     plan: &Plan,
     kept: Option<&Keeper<'_>>,
+    commands: &BTreeMap<String, StepCommand>,
 ) -> Vec<StepResult> {
     let mut env = scope.env.clone();
     env.extend(activation(cx, &prepared.root));
@@ -429,6 +461,9 @@ fn execute(
     let mut print_step = |r: &StepResult| {
         if !json {
             report::step(cx.printer, r);
+            if let Some(c) = commands.get(&r.name) {
+                cx.printer.verbose(&report::command_line(c));
+            }
         }
     };
     executor.execute(plan, &mut print_step)

@@ -18,6 +18,8 @@ use super::settings::RunSettings;
 
 use super::execute::{Status, StepResult};
 use crate::process::Exit;
+use crate::steps::describe::StepCommand;
+use std::collections::BTreeMap;
 
 const WIDTH: usize = 79;
 
@@ -45,6 +47,8 @@ pub struct Finish<'a> {
     /// What the keeper found when it put the work back.
     pub restored: Option<&'a Restored>,
     pub interrupted: &'a AtomicBool,
+    /// Each command step's command, by step name (JSON and `-v` only).
+    pub commands: &'a BTreeMap<String, StepCommand>,
 }
 
 /// The exit status of a run: interrupted (130), failed (a step failed, a
@@ -84,7 +88,15 @@ pub fn finish(f: &Finish<'_>) -> anyhow::Result<ExitStatus> {
             files: f.scope.files.len(),
             passed: status == ExitStatus::Success,
             exit_code: status.code(),
-            steps: f.results.iter().map(JsonStep::from).collect(),
+            steps: f
+                .results
+                .iter()
+                .map(|r| {
+                    let mut step = JsonStep::from(r);
+                    step.command = f.commands.get(&r.name).cloned();
+                    step
+                })
+                .collect(),
         };
         printer.outln(&serde_json::to_string_pretty(&doc)?)?;
     }
@@ -175,6 +187,11 @@ pub fn line(printer: &Printer, r: &StepResult) -> String {
 
 /// The details shown under a failed step (or a notice): exit code,
 /// message, modified files, and the tool's output, indented.
+/// `  ran: ruff check --no-fix <files>  [.venv/bin/ruff from .venv/bin, ruff 0.6.9]`
+pub fn command_line(c: &StepCommand) -> String {
+    format!("  ran: {}", c.display())
+}
+
 /// How many lines of a failed step's output the report shows (the rest:
 /// `-v`, or the JSON report, which always has all of it).
 pub const OUTPUT_LINES: usize = 60;
@@ -294,6 +311,9 @@ pub struct JsonStep {
     pub restaged_files: Vec<String>,
     pub message: Option<String>,
     pub output: String,
+    /// What the step runs: command line, program, where it was found and
+    /// its version (`null` for in-process steps).
+    pub command: Option<StepCommand>,
 }
 
 impl From<&StepResult> for JsonStep {
@@ -318,6 +338,7 @@ impl From<&StepResult> for JsonStep {
             restaged_files: lossy(&r.restaged),
             message,
             output: String::from_utf8_lossy(&r.output).into_owned(),
+            command: None,
         }
     }
 }

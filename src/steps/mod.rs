@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod build;
+pub mod describe;
 pub mod plan;
 pub mod presets;
 

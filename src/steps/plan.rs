@@ -92,7 +92,7 @@ pub fn unknown_names<'a>(
 
 /// The step as it runs in `hook`: on pre-push a step with a check-only
 /// form (a formatter's `--check`) runs that, so a push never edits files.
-fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
+pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
     let mut step = step.clone();
     if hook == Some(HookType::PrePush)
         && let Some(argv) = step.check_argv.take()

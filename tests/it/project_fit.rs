@@ -193,3 +193,86 @@ fn every_failure_is_named_long_output_is_capped_and_unknown_skips_are_warned() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc.to_string().contains("500\\n"), "{doc}");
 }
+
+/// A venv with one tool, `faketool` 1.2.3, known from its metadata.
+fn fake_venv_with_tool(ctx: &TestContext) {
+    ctx.write(".venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.0\n");
+    ctx.write(
+        ".venv/lib/python3.12/site-packages/faketool-1.2.3.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: faketool\nVersion: 1.2.3\n",
+    );
+    executable(ctx, ".venv/bin/faketool", "#!/bin/sh\nexit 0\n");
+    ctx.write(".gitignore", ".venv/\n");
+}
+
+#[test]
+fn list_show_verbose_and_json_name_the_command_program_and_version() {
+    let ctx = TestContext::new();
+    fake_venv_with_tool(&ctx);
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"fake\"\nrun = [\"faketool\", \"--strict\"]\nfiles = [\"*.py\"]\n",
+    );
+    ctx.write("a.py", "x = 1\n");
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    let venv_tool = ctx.root.join(".venv/bin/faketool");
+    let expected = format!(
+        "fake: faketool --strict <files>  [{} from .venv/bin, faketool 1.2.3]",
+        venv_tool.display()
+    );
+
+    let out = ctx.run(["hook", "list"]);
+    assert!(
+        stdout(&out).contains(&format!("  - {expected}")),
+        "{}",
+        show(&out)
+    );
+
+    let out = ctx.run(["config", "show", "--resolved"]);
+    let text = stdout(&out);
+    assert!(text.contains("name = \"fake\""), "{text}");
+    assert!(
+        text.contains("command = \"faketool --strict <files>\""),
+        "{text}"
+    );
+    assert!(text.contains("version = \"faketool 1.2.3\""), "{text}");
+    let out = ctx.run(["config", "show"]);
+    assert!(
+        !stdout(&out).contains("[[pipeline]]"),
+        "only with --resolved: {}",
+        show(&out)
+    );
+
+    ctx.write("a.py", "x = 2\n");
+    ctx.git(["add", "a.py"]);
+    let out = ctx.run(["hook", "run", "pre-commit", "-v"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "  ran: faketool --strict <files>  [{} from .venv/bin, faketool 1.2.3]",
+            venv_tool.display()
+        )),
+        "{}",
+        show(&out)
+    );
+    let out = ctx.run(["hook", "run", "pre-commit", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fake = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "fake")
+        .unwrap();
+    assert_eq!(
+        fake["command"]["command"], "faketool --strict <files>",
+        "{doc}"
+    );
+    assert_eq!(fake["command"]["found_in"], ".venv/bin", "{doc}");
+    assert_eq!(fake["command"]["version"], "faketool 1.2.3", "{doc}");
+    assert_eq!(
+        fake["command"]["program"].as_str(),
+        venv_tool.to_str(),
+        "{doc}"
+    );
+}
