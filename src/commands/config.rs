@@ -1,8 +1,13 @@
 //! `hephaestus config show`: the effective configuration, presets expanded,
-//! as TOML (default) or JSON.
+//! as TOML (default) or JSON; with `--resolved`, also the pipeline it
+//! makes: every step with its stages, scope, exact command, the program
+//! it resolves to, where that was found and its version.
 
 use crate::commands::Context;
+use crate::config::model::Scope;
 use crate::exit::ExitStatus;
+use crate::steps::build;
+use crate::steps::describe::{Describer, StepCommand, VersionProbe};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
@@ -15,6 +20,49 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Toml)]
     pub format: Format,
+    /// Also show the pipeline: each step (presets included) with its
+    /// command, the program it resolves to and that program's version.
+    #[arg(long)]
+    pub resolved: bool,
+}
+
+/// One step of the resolved pipeline.
+#[derive(Debug, serde::Serialize)]
+struct ResolvedStep {
+    name: String,
+    /// The hook types it runs in (`all` when not limited).
+    stages: Vec<String>,
+    scope: String,
+    fix: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    command: Option<StepCommand>,
+}
+
+fn pipeline(project: &crate::project::Project) -> anyhow::Result<Vec<ResolvedStep>> {
+    let steps = build::pipeline(
+        &project.config,
+        build::BuildOptions {
+            env_hints: crate::pyenv::EnvHints::from_process(),
+            ..build::BuildOptions::default()
+        },
+    )?;
+    let describer = Describer::new(&project.root, VersionProbe::Run);
+    Ok(steps
+        .iter()
+        .map(|s| ResolvedStep {
+            name: s.name.clone(),
+            stages: match &s.stages {
+                Some(list) => list.iter().map(|h| h.to_string()).collect(),
+                None => vec!["all".to_string()],
+            },
+            scope: match s.scope {
+                Scope::Files => "files".to_string(),
+                Scope::Project => "project".to_string(),
+            },
+            fix: s.fix,
+            command: describer.describe(s),
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,13 +95,32 @@ fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
                 "# source: {source}\n# root: {}\n{body}",
                 project.root.display()
             ))?;
+            if args.resolved {
+                #[derive(serde::Serialize)]
+                struct Doc {
+                    pipeline: Vec<ResolvedStep>,
+                }
+                let doc = toml::to_string_pretty(&Doc {
+                    pipeline: pipeline(&project)?,
+                })?;
+                ctx.printer.out(&format!(
+                    "\n# the pipeline these settings make (presets expanded), in order\n{doc}"
+                ))?;
+            } else if !config.guard_rails.presets.is_empty() {
+                ctx.printer.out(
+                    "\n# `steps` above lists your own steps only; the presets add theirs: `hephaestus config show --resolved`\n",
+                )?;
+            }
         }
         Format::Json => {
-            let doc = serde_json::json!({
+            let mut doc = serde_json::json!({
                 "source": project.config.source,
                 "root": project.root,
                 "config": config,
             });
+            if args.resolved {
+                doc["pipeline"] = serde_json::to_value(pipeline(&project)?)?;
+            }
             ctx.printer.outln(&serde_json::to_string_pretty(&doc)?)?;
         }
     }

@@ -11,6 +11,7 @@ use crate::run;
 use crate::run::keeper;
 use crate::run::scope::Override;
 use crate::steps::build;
+use crate::steps::describe::{Describer, VersionProbe};
 
 use super::pipeline_args::{FileArgs, StepArgs};
 
@@ -154,8 +155,15 @@ fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
     let repo = Repo::discover(&ctx.cwd)?;
     let root = repo.work_tree()?.to_path_buf();
     let loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
-    let steps = build::pipeline(&loaded, build::BuildOptions::default())?;
+    let steps = build::pipeline(
+        &loaded,
+        build::BuildOptions {
+            env_hints: crate::pyenv::EnvHints::from_process(),
+            ..build::BuildOptions::default()
+        },
+    )?;
     let dir = repo.hooks_dir()?;
+    let describer = Describer::new(&root, VersionProbe::Run);
     let p = &ctx.printer;
     let origin = match &dir.configured {
         Some((value, scope)) => format!(" (core.hooksPath = {value:?}, {scope})"),
@@ -216,22 +224,27 @@ fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
             "{}{suffix}",
             p.paint_out(hook.as_str(), Tone::Bold)
         ))?;
-        let names: Vec<&str> = steps
-            .iter()
-            .filter(|s| s.runs_in(hook))
-            .map(|s| s.name.as_str())
-            .collect();
-        if names.is_empty() {
+        let in_hook: Vec<&crate::steps::Step> = steps.iter().filter(|s| s.runs_in(hook)).collect();
+        if in_hook.is_empty() {
             p.outln("  (no steps)")?;
         }
-        for n in names {
-            p.outln(&format!("  - {n}"))?;
+        for step in in_hook {
+            let step = crate::steps::plan::for_hook(step, Some(hook));
+            p.outln(&format!("  - {}", shown(&describer, &step)))?;
         }
     }
     if !any {
         p.status("no hephaestus hooks installed; run `hephaestus hook install`");
     }
     Ok(ExitStatus::Success)
+}
+
+/// `ruff check: ruff check --no-fix <files>  [.venv/bin/ruff, ruff 0.6.9]`.
+fn shown(describer: &Describer<'_>, step: &crate::steps::Step) -> String {
+    match describer.describe(step) {
+        Some(c) => format!("{}: {}", step.name, c.display()),
+        None => format!("{} (built in)", step.name),
+    }
 }
 
 fn run_hook(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {

@@ -52,6 +52,9 @@ pub struct GuardRailsConfig {
     /// of the same name.
     #[serde(default)]
     pub steps: Vec<StepConfig>,
+    /// Preset steps turned off, by name (`["mypy", "pytest"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disable: Vec<String>,
 }
 
 impl Default for GuardRailsConfig {
@@ -60,16 +63,13 @@ impl Default for GuardRailsConfig {
             presets: default_presets(),
             fail_fast: false,
             steps: Vec::new(),
+            disable: Vec::new(),
         }
     }
 }
 
 fn default_presets() -> Vec<crate::config::Preset> {
     vec![crate::config::Preset::Auto]
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// `[[guard-rails.steps]]`: one step.
@@ -86,10 +86,13 @@ pub struct StepConfig {
     pub files: Vec<GlobPattern>,
     #[serde(default)]
     pub exclude: Vec<GlobPattern>,
-    #[serde(default = "default_true")]
-    pub pass_files: bool,
-    #[serde(default)]
-    pub scope: Scope,
+    /// Unset: true, or the replaced preset step's (project scope passes
+    /// no files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_files: Option<bool>,
+    /// Unset: `files`, or the replaced preset step's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
     /// Hook types the step runs in (default: all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<HookType>>,

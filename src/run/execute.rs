@@ -94,6 +94,9 @@ impl Executor<'_> {
     /// soon as the step's group has finished.
     pub fn execute(&self, plan: &Plan, report: &mut dyn FnMut(&StepResult)) -> Vec<StepResult> {
         let mut results = Vec::with_capacity(plan.len());
+        // The work tree's unstaged changes after the last read-only group:
+        // the next group's starting point (one status per group).
+        let mut snapshot: Option<Fingerprints> = None;
         let mut i = 0;
         while i < plan.steps.len() {
             if self.interrupted.load(Ordering::SeqCst) {
@@ -111,9 +114,10 @@ impl Executor<'_> {
             };
             let group = &plan.steps[i..end];
             let group_results = if group.len() == 1 && group[0].step.fix {
+                snapshot = None;
                 vec![self.run_fixer(&group[0])]
             } else {
-                self.run_group(group)
+                self.run_read_only(group, &mut snapshot)
             };
             let failed = group_results.iter().any(|r| r.status == Status::Failed);
             for r in group_results {
@@ -438,6 +442,55 @@ impl Executor<'_> {
         result
     }
 
+    /// Run a group of read-only steps and fail any that changed a file:
+    /// whichever step it is, an edit means the files checked are not the
+    /// files committed (a linter that fixes behind a pass). Changes are
+    /// found as git sees them: the unstaged changes before and after.
+    fn run_read_only(
+        &self,
+        group: &[Planned],
+        snapshot: &mut Option<Fingerprints>,
+    ) -> Vec<StepResult> {
+        let runs_command =
+            |p: &Planned| p.skip.is_none() && matches!(p.step.action, Action::Command { .. });
+        if self.repo.is_none() || !group.iter().any(runs_command) {
+            return self.run_group(group);
+        }
+        let before = match snapshot.take() {
+            Some(s) => s,
+            None => self.unstaged_snapshot(),
+        };
+        let mut results = self.run_group(group);
+        let after = self.unstaged_snapshot();
+        let changed = changed_paths(&before, &after);
+        if !changed.is_empty() {
+            let running: Vec<usize> = (0..group.len())
+                .filter(|&k| runs_command(&group[k]) && results[k].exit.is_some())
+                .collect();
+            blame(group, &mut results, &running, &changed, &after);
+        }
+        *snapshot = Some(after);
+        results
+    }
+
+    /// The paths with unstaged changes and what each holds now.
+    fn unstaged_snapshot(&self) -> Fingerprints {
+        let mut unstaged = BTreeSet::new();
+        if let Some(repo) = self.repo
+            && let Ok(changes) = repo.unstaged_paths()
+        {
+            unstaged.extend(changes);
+        }
+        let files = unstaged
+            .iter()
+            .filter_map(|path| {
+                fingerprint(&self.settings.root.join(bytes_to_os(path)))
+                    .map(|fp| (path.clone(), fp))
+            })
+            .collect();
+        Fingerprints { files, unstaged }
+    }
+
     fn fingerprints(&self, p: &Planned) -> Fingerprints {
         let mut paths: BTreeSet<BString> = p.files.iter().cloned().collect();
         paths.extend(self.settings.watched.iter().cloned());
@@ -463,6 +516,80 @@ impl Executor<'_> {
 struct Fingerprints {
     files: BTreeMap<BString, Fingerprint>,
     unstaged: BTreeSet<BString>,
+}
+
+/// Paths whose unstaged state differs between two snapshots: newly
+/// changed, changed again, or changed back.
+fn changed_paths(before: &Fingerprints, after: &Fingerprints) -> BTreeSet<BString> {
+    let mut changed = BTreeSet::new();
+    for path in before.unstaged.union(&after.unstaged) {
+        if before.unstaged.contains(path) != after.unstaged.contains(path)
+            || before.files.get(path) != after.files.get(path)
+        {
+            changed.insert(path.clone());
+        }
+    }
+    changed
+}
+
+/// Fail the read-only steps that changed files. A path goes to the steps
+/// that were given it; a path none was given goes to the project-scope
+/// steps, or to every step of the group when there is none (steps of a
+/// group run at once, so the run cannot tell which of them wrote it).
+fn blame(
+    group: &[Planned],
+    results: &mut [StepResult],
+    running: &[usize],
+    changed: &BTreeSet<BString>,
+    after: &Fingerprints,
+) {
+    let mut blamed: BTreeMap<usize, Vec<BString>> = BTreeMap::new();
+    let mut unsure: BTreeSet<usize> = BTreeSet::new();
+    for path in changed {
+        let given: Vec<usize> = running
+            .iter()
+            .copied()
+            .filter(|&k| group[k].files.contains(path))
+            .collect();
+        let project: Vec<usize> = running
+            .iter()
+            .copied()
+            .filter(|&k| group[k].step.scope == Scope::Project || !group[k].step.pass_files)
+            .collect();
+        let owners = match (given.is_empty(), project.is_empty()) {
+            (false, _) => given,
+            (true, false) => project,
+            (true, true) => running.to_vec(),
+        };
+        if owners.len() > 1 {
+            unsure.extend(owners.iter().copied());
+        }
+        for k in owners {
+            blamed.entry(k).or_default().push(path.clone());
+        }
+    }
+    for (k, paths) in blamed {
+        let r = &mut results[k];
+        r.status = Status::Failed;
+        r.edited = paths
+            .iter()
+            .map(|p| (p.clone(), after.files.get(p).copied()))
+            .collect();
+        r.modified = paths;
+        let others: Vec<&str> = running
+            .iter()
+            .filter(|&&j| j != k)
+            .map(|&j| group[j].step.name.as_str())
+            .collect();
+        r.message = Some(if unsure.contains(&k) && !others.is_empty() {
+            format!(
+                "files were modified while this step ran (alongside {}); a step that is not a fixer must not change files",
+                others.join(", ")
+            )
+        } else {
+            "files were modified by this step, which is not a fixer: what was checked is not what would be committed".to_string()
+        });
+    }
 }
 
 /// Fold the batches of one step into its result.

@@ -38,8 +38,10 @@ use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
 use crate::printer::Printer;
 use crate::process::{Children, signals};
+use crate::steps::describe::{Describer, StepCommand, VersionProbe};
 use crate::steps::plan::{self, Plan};
 use crate::steps::{Step, build};
+use std::collections::BTreeMap;
 
 use self::execute::{ExecuteSettings, Executor, StepResult};
 use self::in_process::ProjectSteps;
@@ -108,7 +110,16 @@ pub fn run(
         &prepared.children,
         &clock,
     )?;
-    let results = execute(cx, &prepared, repo.as_ref(), &scope, &plan, kept.as_ref());
+    let commands = describe(cx, &prepared, &plan);
+    let results = execute(
+        cx,
+        &prepared,
+        repo.as_ref(),
+        &scope,
+        &plan,
+        kept.as_ref(),
+        &commands,
+    );
     clock.phase("steps finished");
     let restored = match kept {
         Some(k) => Some(k.restore(&step_edits(&results))?),
@@ -124,6 +135,7 @@ pub fn run(
         planned: plan.len(),
         restored: restored.as_ref(),
         interrupted: &prepared.interrupted,
+        commands: &commands,
     })
 }
 
@@ -299,6 +311,7 @@ fn take_lock(
 fn build_steps(cx: &RunContext<'_>, prepared: &Prepared) -> anyhow::Result<Vec<Step>> {
     let options = build::BuildOptions {
         drift: prepared.settings.drift,
+        env_hints: crate::pyenv::EnvHints::from_process(),
     };
     let steps: Vec<Step> = build::pipeline(&prepared.loaded, options)?;
     check_names(cx, &steps, &prepared.settings.selection)?;
@@ -329,10 +342,35 @@ fn check_names(
             .into());
     }
     for name in plan::unknown_names(steps, &selection.skip) {
-        cx.printer
-            .verbose(&format!("skip: no step named {name:?} in this pipeline"));
+        let hint = match closest(&name, steps) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "steps in this pipeline: {}",
+                steps
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        cx.printer.warn(&format!(
+            "--skip/SKIP names {name:?}, which is no step of this pipeline, so it skips nothing; {hint}"
+        ));
     }
     Ok(())
+}
+
+/// The step name most like `name` (a typo, or a prefix such as `ruf`).
+fn closest<'s>(name: &str, steps: &'s [Step]) -> Option<&'s str> {
+    let score = |candidate: &str| {
+        let prefix = candidate.starts_with(name) && !name.is_empty();
+        strsim::jaro_winkler(name, candidate) + if prefix { 1.0 } else { 0.0 }
+    };
+    steps
+        .iter()
+        .map(|s| s.name.as_str())
+        .max_by(|a, b| score(a).total_cmp(&score(b)))
+        .filter(|best| score(best) > 0.8)
 }
 
 /// Set unstaged work aside when the run protects it and a step runs.
@@ -365,6 +403,25 @@ fn save<'r>(
     Ok(saved.keeper)
 }
 
+/// What each command step of the plan runs, for the JSON report and
+/// `-v` (versions from package metadata: no extra process).
+fn describe(
+    cx: &RunContext<'_>,
+    prepared: &Prepared,
+    plan: &Plan,
+) -> BTreeMap<String, StepCommand> {
+    let verbose = cx.printer.verbosity() >= crate::printer::Verbosity::Verbose;
+    if !prepared.settings.json && !verbose {
+        return BTreeMap::new();
+    }
+    let describer = Describer::new(&prepared.root, VersionProbe::Metadata);
+    plan.steps
+        .iter()
+        .filter(|p| p.skip.is_none())
+        .filter_map(|p| Some((p.step.name.clone(), describer.describe(&p.step)?)))
+        .collect()
+}
+
 /// Execute the plan, printing each step's line as its group finishes.
 fn execute(
     cx: &RunContext<'_>,
@@ -373,10 +430,13 @@ fn execute(
     scope: &RunScope,
     plan: &Plan,
     kept: Option<&Keeper<'_>>,
+    commands: &BTreeMap<String, StepCommand>,
 ) -> Vec<StepResult> {
+    let mut env = scope.env.clone();
+    env.extend(activation(cx, &prepared.root));
     let settings = ExecuteSettings {
         root: prepared.root.clone(),
-        env: scope.env.clone(),
+        env,
         fail_fast: prepared.settings.fail_fast,
         jobs: prepared.settings.jobs,
         restage_allowed: kept.is_some() || (scope.protect_unstaged && repo.is_some()),
@@ -398,9 +458,47 @@ fn execute(
     let mut print_step = |r: &StepResult| {
         if !json {
             report::step(cx.printer, r);
+            if let Some(c) = commands.get(&r.name) {
+                cx.printer.verbose(&report::command_line(c));
+            }
         }
     };
     executor.execute(plan, &mut print_step)
+}
+
+/// The project's Python environment activated for every step, as `uv
+/// run` or `source .venv/bin/activate` would: `VIRTUAL_ENV` and its `bin`
+/// first on `PATH`, so tools, and the commands a test suite shells out
+/// to, come from the project.
+fn activation(cx: &RunContext<'_>, root: &Path) -> Vec<(String, String)> {
+    let hints = crate::pyenv::EnvHints::from_process();
+    let Some(env) = crate::pyenv::find(root, &hints) else {
+        return Vec::new();
+    };
+    let Some(act) = crate::pyenv::toolcfg::Activation::of(&env) else {
+        return Vec::new();
+    };
+    let path = act.path_var(std::env::var_os("PATH").as_deref());
+    match (act.virtual_env.to_str(), path.to_str()) {
+        (Some(venv), Some(path)) => {
+            cx.printer.verbose(&format!(
+                "steps run in {} ({})",
+                crate::pyenv::shown_path(&act.virtual_env, root),
+                act.kind.describe()
+            ));
+            vec![
+                ("VIRTUAL_ENV".to_string(), venv.to_string()),
+                ("PATH".to_string(), path.to_string()),
+            ]
+        }
+        _ => {
+            cx.printer.warn(&format!(
+                "{} is not valid UTF-8: steps run without it activated",
+                act.virtual_env.display()
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// The fixers' last edit of each path, for the keeper.

@@ -18,13 +18,19 @@ use super::settings::RunSettings;
 
 use super::execute::{Status, StepResult};
 use crate::process::Exit;
+use crate::steps::describe::StepCommand;
+use std::collections::BTreeMap;
 
 const WIDTH: usize = 79;
 
 /// Print a step's line, and the details below it when it failed.
 pub fn step(printer: &Printer, r: &StepResult) {
     let _ = printer.outln(&line(printer, r));
-    let details = details(r);
+    let cap = match printer.verbosity() {
+        crate::printer::Verbosity::Verbose => None,
+        _ => Some(OUTPUT_LINES),
+    };
+    let details = details(r, cap);
     if !details.is_empty() {
         let _ = printer.out(&details);
     }
@@ -41,6 +47,8 @@ pub struct Finish<'a> {
     /// What the keeper found when it put the work back.
     pub restored: Option<&'a Restored>,
     pub interrupted: &'a AtomicBool,
+    /// Each command step's command, by step name (JSON and `-v` only).
+    pub commands: &'a BTreeMap<String, StepCommand>,
 }
 
 /// The exit status of a run: interrupted (130), failed (a step failed, a
@@ -80,7 +88,15 @@ pub fn finish(f: &Finish<'_>) -> anyhow::Result<ExitStatus> {
             files: f.scope.files.len(),
             passed: status == ExitStatus::Success,
             exit_code: status.code(),
-            steps: f.results.iter().map(JsonStep::from).collect(),
+            steps: f
+                .results
+                .iter()
+                .map(|r| {
+                    let mut step = JsonStep::from(r);
+                    step.command = f.commands.get(&r.name).cloned();
+                    step
+                })
+                .collect(),
         };
         printer.outln(&serde_json::to_string_pretty(&doc)?)?;
     }
@@ -171,7 +187,16 @@ pub fn line(printer: &Printer, r: &StepResult) -> String {
 
 /// The details shown under a failed step (or a notice): exit code,
 /// message, modified files, and the tool's output, indented.
-pub fn details(r: &StepResult) -> String {
+/// `  ran: ruff check --no-fix <files>  [.venv/bin/ruff from .venv/bin, ruff 0.6.9]`
+pub fn command_line(c: &StepCommand) -> String {
+    format!("  ran: {}", c.display())
+}
+
+/// How many lines of a failed step's output the report shows (the rest:
+/// `-v`, or the JSON report, which always has all of it).
+pub const OUTPUT_LINES: usize = 60;
+
+pub fn details(r: &StepResult, cap: Option<usize>) -> String {
     let mut out = String::new();
     match &r.status {
         Status::Failed => {
@@ -188,10 +213,18 @@ pub fn details(r: &StepResult) -> String {
             let text = text.trim_end();
             if !text.is_empty() {
                 out.push('\n');
-                for l in text.lines() {
+                let total = text.lines().count();
+                let shown = cap.unwrap_or(total).min(total);
+                for l in text.lines().take(shown) {
                     out.push_str("    ");
                     out.push_str(l);
                     out.push('\n');
+                }
+                if shown < total {
+                    out.push_str(&format!(
+                        "    … {} more line(s) not shown (all of them: -v, or --format json)\n",
+                        total - shown
+                    ));
                 }
                 out.push('\n');
             }
@@ -208,22 +241,45 @@ pub fn details(r: &StepResult) -> String {
     out
 }
 
-/// "guard-rails failed at step 3/6: mypy (exit 1)" for the first failure.
+/// "guard-rails failed at step 3/6: mypy (exit 1)", naming every failed
+/// step when there are several ("… and 2 more: ruff format (modified
+/// files), pytest (exit 1)").
 pub fn failure_summary(what: &str, results: &[StepResult], total: usize) -> Option<String> {
-    let r = results.iter().find(|r| r.status == Status::Failed)?;
-    let why = match &r.exit {
-        Some(Exit::Code(c)) if r.modified.is_empty() => format!("exit {c}"),
-        Some(Exit::Code(_)) => "modified files".to_string(),
+    let failed: Vec<&StepResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .collect();
+    let first = failed.first()?;
+    let mut text = format!(
+        "{what} failed at step {}/{total}: {} ({})",
+        first.position,
+        first.name,
+        why(first)
+    );
+    if failed.len() > 1 {
+        let rest: Vec<String> = failed[1..]
+            .iter()
+            .map(|r| format!("{} ({})", r.name, why(r)))
+            .collect();
+        text.push_str(&format!(
+            "; {} of {total} steps failed, also: {}",
+            failed.len(),
+            rest.join(", ")
+        ));
+    }
+    Some(text)
+}
+
+fn why(r: &StepResult) -> String {
+    match &r.exit {
+        Some(_) if !r.modified.is_empty() => "modified files".to_string(),
+        Some(Exit::Code(c)) => format!("exit {c}"),
         Some(Exit::Signal(s)) => format!("signal {s}"),
         Some(Exit::TimedOut) => "timed out".to_string(),
         Some(Exit::NotFound(_)) => "tool not installed".to_string(),
         Some(Exit::SpawnFailed(_)) => "could not start".to_string(),
         None => "not run".to_string(),
-    };
-    Some(format!(
-        "{what} failed at step {}/{total}: {} ({why})",
-        r.position, r.name
-    ))
+    }
 }
 
 /// The JSON report of a run.
@@ -255,6 +311,9 @@ pub struct JsonStep {
     pub restaged_files: Vec<String>,
     pub message: Option<String>,
     pub output: String,
+    /// What the step runs: command line, program, where it was found and
+    /// its version (`null` for in-process steps).
+    pub command: Option<StepCommand>,
 }
 
 impl From<&StepResult> for JsonStep {
@@ -279,6 +338,7 @@ impl From<&StepResult> for JsonStep {
             restaged_files: lossy(&r.restaged),
             message,
             output: String::from_utf8_lossy(&r.output).into_owned(),
+            command: None,
         }
     }
 }
@@ -331,11 +391,11 @@ mod tests {
         r.message = Some("files were modified by this step".to_string());
         r.modified = vec![BString::from("a.py")];
         assert_eq!(
-            details(&r),
+            details(&r, None),
             "  - exit code: 1\n  - files were modified by this step\n    a.py\n\n    line one\n    line two\n\n"
         );
         let passed = result("ok", 1, Status::Passed, Some(Exit::Code(0)));
-        assert_eq!(details(&passed), "", "a passed step shows no output");
+        assert_eq!(details(&passed, None), "", "a passed step shows no output");
     }
 
     #[test]

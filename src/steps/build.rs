@@ -8,39 +8,85 @@ use crate::config::glob::PathMatcher;
 use crate::config::model::{CommandLine, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
+use crate::pyenv::EnvHints;
+use crate::pyenv::toolcfg;
 
 use super::{Action, Step};
 
 /// What to build besides the configured steps.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     /// Add the drift check as a step (`guard-rails --drift`).
     pub drift: bool,
+    /// Where to look for the project's Python environment (`VIRTUAL_ENV`,
+    /// `UV_PROJECT_ENVIRONMENT`), read once by the caller.
+    pub env_hints: EnvHints,
 }
 
 /// The full pipeline for a project.
 pub fn pipeline(loaded: &Loaded, options: BuildOptions) -> anyhow::Result<Vec<Step>> {
     let presets: Vec<Preset> = loaded.effective_presets();
+    let python = match presets.contains(&Preset::Python) {
+        true => Some(
+            toolcfg::plan_for(&loaded.root, &options.env_hints)
+                .map_err(|e| UserError::usage(format!("python preset: {e}")))?,
+        ),
+        false => None,
+    };
+    let cx = presets::PresetContext {
+        python: python.as_ref(),
+    };
     // Scoped cleanup always comes first: junk about to be committed or
     // pushed fails the hook whatever the presets. `SKIP=cleanup` or a user
     // step named "cleanup" replaces it.
     let mut steps: Vec<Step> = vec![presets::cleanup_step()];
     for preset in &presets {
-        steps.extend(presets::steps(*preset));
+        steps.extend(presets::steps(*preset, &cx));
     }
     if options.drift {
         steps.push(presets::drift_step());
     }
+    let disable = &loaded.config.guard_rails.disable;
+    for (i, name) in disable.iter().enumerate() {
+        if !steps.iter().any(|s| &s.name == name) {
+            let known: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+            return Err(UserError::usage(format!(
+                "guard-rails.disable[{i}]: no preset step named {name:?}"
+            ))
+            .with_hint(format!("the preset steps are: {}", known.join(", ")))
+            .into());
+        }
+    }
+    steps.retain(|s| !disable.contains(&s.name));
     for (i, user) in loaded.config.guard_rails.steps.iter().enumerate() {
         let step = from_config(user).map_err(|e| {
             UserError::usage(format!("guard-rails.steps[{i}] ({}): {e}", user.name))
         })?;
         match steps.iter().position(|s| s.name == step.name) {
-            Some(pos) => steps[pos] = step,
+            Some(pos) => steps[pos] = replacing(&steps[pos], step, user),
             None => steps.push(step),
         }
     }
     Ok(steps)
+}
+
+/// A user step that replaces a preset step of the same name keeps what
+/// it does not say itself: the preset's stages, scope and files (and with
+/// project scope, that files are not passed).
+fn replacing(preset: &Step, mut user: Step, config: &StepConfig) -> Step {
+    if config.stages.is_none() {
+        user.stages = preset.stages.clone();
+    }
+    if config.scope.is_none() {
+        user.scope = preset.scope;
+        if config.pass_files.is_none() {
+            user.pass_files = preset.pass_files;
+        }
+    }
+    if config.files.is_empty() && config.exclude.is_empty() {
+        user.matcher = preset.matcher.clone();
+    }
+    user
 }
 
 /// A user step from `[[guard-rails.steps]]`.
@@ -58,8 +104,8 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
             shell: c.shell,
         },
         matcher: PathMatcher::new(&c.files, &c.exclude)?,
-        pass_files: c.pass_files,
-        scope: c.scope,
+        pass_files: c.pass_files.unwrap_or(true),
+        scope: c.scope.unwrap_or_default(),
         stages: c.stages.clone(),
         fix: c.fix,
         restage: c.restage,
@@ -69,5 +115,6 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,
+        check_argv: None,
     })
 }

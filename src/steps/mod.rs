@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod build;
+pub mod describe;
 pub mod plan;
 pub mod presets;
 
@@ -57,6 +58,9 @@ pub struct Step {
     pub optional_tool: bool,
     /// Only run when `--no-format` is not given.
     pub is_formatter: bool,
+    /// How to run it without writing files (a formatter's `--check`): what
+    /// pre-push runs instead, so a push never edits the work tree.
+    pub check_argv: Option<Vec<String>>,
 }
 
 impl Step {

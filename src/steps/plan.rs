@@ -86,6 +86,19 @@ pub fn unknown_names<'a>(
         .collect()
 }
 
+/// The step as it runs in `hook`: on pre-push a step with a check-only
+/// form (a formatter's `--check`) runs that, so a push never edits files.
+pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
+    let mut step = step.clone();
+    if hook == Some(HookType::PrePush)
+        && let Some(argv) = step.check_argv.take()
+    {
+        step.action = super::Action::Command { argv, shell: false };
+        step.fix = false;
+    }
+    step
+}
+
 /// Plan `steps` over `files`.
 pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
     let no_file_set = files.none;
@@ -118,7 +131,7 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
             }
         };
         out.push(Planned {
-            step: step.clone(),
+            step: for_hook(step, selection.hook),
             position: out.len() + 1,
             files: matched,
             skip,
@@ -142,8 +155,8 @@ mod tests {
                 .collect(),
             exclude: Vec::new(),
             shell: false,
-            pass_files: true,
-            scope,
+            pass_files: Some(true),
+            scope: Some(scope),
             stages: None,
             fix: false,
             restage: false,

@@ -12,6 +12,7 @@ use crate::config::Preset;
 use crate::config::glob::PathMatcher;
 use crate::config::model::{GlobPattern, Scope};
 use crate::git::HookType;
+use crate::pyenv::toolcfg::{Formatter, MypyScope, PythonToolPlan};
 
 struct Def {
     name: &'static str,
@@ -73,14 +74,14 @@ const PYTHON: &[Def] = &[
     },
     Def {
         name: "pytest",
-        argv: &["pytest", "--cov", "--cov-report=term-missing"],
+        argv: &["pytest"],
         files: PY,
         scope: Scope::Project,
         stages: Some(PUSH),
         fix: false,
         serial: true,
         tool: "pytest",
-        install: "pip install pytest pytest-cov  (or: uv add --dev pytest pytest-cov)",
+        install: "pip install pytest  (or: uv add --dev pytest)",
         optional: false,
         formatter: false,
     },
@@ -101,7 +102,7 @@ const PYTHON: &[Def] = &[
         serial: true,
         tool: "pip-audit",
         install: "pip install pip-audit  (or: uv add --dev pip-audit)",
-        optional: false,
+        optional: true,
         formatter: false,
     },
 ];
@@ -193,6 +194,7 @@ fn to_step(d: &Def) -> Step {
         }),
         optional_tool: d.optional,
         is_formatter: d.formatter,
+        check_argv: None,
     }
 }
 
@@ -203,12 +205,82 @@ fn unreachable_globs() -> PathMatcher {
         .unwrap_or_else(|_| unreachable!())
 }
 
+/// What a preset reads from the project besides its own definitions.
+#[derive(Debug, Clone, Default)]
+pub struct PresetContext<'a> {
+    /// What the python preset runs, decided from the project's own tool
+    /// configuration ([`crate::pyenv::toolcfg`]); `None` keeps the plain
+    /// definitions (tests).
+    pub python: Option<&'a PythonToolPlan>,
+}
+
 /// The steps of one preset, in pipeline order.
-pub fn steps(preset: Preset) -> Vec<Step> {
+pub fn steps(preset: Preset, cx: &PresetContext<'_>) -> Vec<Step> {
     match preset {
-        Preset::Python => PYTHON.iter().map(to_step).collect(),
+        Preset::Python => {
+            let mut steps: Vec<Step> = PYTHON.iter().map(to_step).collect();
+            if let Some(plan) = cx.python {
+                fit_python(&mut steps, plan);
+            }
+            steps
+        }
         Preset::Rust => RUST.iter().map(to_step).collect(),
         Preset::Auto => Vec::new(),
+    }
+}
+
+/// The python preset as the project configures its tools:
+/// - `ruff check` never fixes (`--no-fix`, whatever `fix = true` says),
+///   and its tool is required only when the project uses ruff;
+/// - the formatter is the project's (black or `ruff format`), checking
+///   only (`--check`) on pre-push;
+/// - mypy checks what the project configures, once, when it configures
+///   `files`/`packages`/`modules`, else the files in scope;
+/// - pytest gets `--cov` only when pytest-cov is there to take it;
+/// - a tool the project neither configures nor installs is optional: its
+///   step is skipped with a notice saying how to install it.
+fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
+    for step in steps.iter_mut() {
+        match step.name.as_str() {
+            "ruff check" => {
+                step.action = command(&plan.ruff.check_argv);
+                step.optional_tool = !plan.ruff.used;
+            }
+            "ruff format" => {
+                let f = &plan.formatter;
+                if f.tool == Formatter::Black {
+                    step.name = "black".to_string();
+                    step.missing_hint = Some(ToolHint {
+                        tool: "black".to_string(),
+                        install: "pip install black  (or: uv add --dev black)".to_string(),
+                    });
+                } else {
+                    step.optional_tool = !plan.ruff.used;
+                }
+                step.action = command(&f.fix_argv);
+                step.check_argv = Some(f.check_argv.clone());
+            }
+            "mypy" => {
+                step.action = command(&plan.mypy.argv);
+                if plan.mypy.scope == MypyScope::Project {
+                    step.scope = Scope::Project;
+                    step.pass_files = false;
+                }
+                step.optional_tool = plan.mypy.config.is_none();
+            }
+            "pytest" => {
+                step.action = command(&plan.pytest.argv);
+                step.optional_tool = plan.pytest.config.is_none();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn command(argv: &[String]) -> Action {
+    Action::Command {
+        argv: argv.to_vec(),
+        shell: false,
     }
 }
 
@@ -228,6 +300,7 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,
+        check_argv: None,
     }
 }
 
@@ -259,9 +332,89 @@ mod tests {
                 def.files.iter().any(|f| f.contains('*')) || m.matches(def.files[0].as_bytes())
             );
         }
-        let py = steps(Preset::Python);
+        let py = steps(Preset::Python, &PresetContext::default());
         assert_eq!(py.len(), 5);
         assert!(py[0].matcher.matches(b"pkg/mod.py"));
         assert!(!py[0].matcher.matches(b"pkg/mod.rs"));
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use crate::pyenv::EnvHints;
+    use crate::steps::plan::{FileSet, Selection, plan};
+
+    fn python_steps(pyproject: &str) -> Vec<Step> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
+        let tools = crate::pyenv::toolcfg::plan_for(dir.path(), &EnvHints::default()).unwrap();
+        steps(
+            Preset::Python,
+            &PresetContext {
+                python: Some(&tools),
+            },
+        )
+    }
+
+    fn argv(step: &Step) -> Vec<String> {
+        match &step.action {
+            Action::Command { argv, .. } => argv.clone(),
+            other => panic!("not a command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_python_preset_follows_the_project_configuration() {
+        let steps = python_steps(
+            "[project]\nname = \"p\"\n\n[tool.black]\nline-length = 79\n\n[tool.ruff]\nfix = true\n\n[tool.mypy]\nfiles = [\"src\"]\n",
+        );
+        let by = |n: &str| steps.iter().find(|s| s.name == n).unwrap();
+        assert!(argv(by("ruff check")).contains(&"--no-fix".to_string()));
+        let black = by("black");
+        assert_eq!(argv(black)[0], "black");
+        assert!(black.fix);
+        let mypy = by("mypy");
+        assert_eq!(mypy.scope, Scope::Project);
+        assert!(!mypy.pass_files);
+        assert!(!steps.iter().any(|s| s.name == "ruff format"));
+    }
+
+    #[test]
+    fn pre_push_runs_the_formatter_in_check_mode() {
+        let steps = python_steps("[project]\nname = \"p\"\n\n[tool.black]\n");
+        let files = vec![crate::git::BString::from("a.py")];
+        let set = FileSet {
+            files: &files,
+            none: false,
+        };
+        let commit = plan(
+            &steps,
+            set,
+            &Selection {
+                hook: Some(HookType::PreCommit),
+                ..Selection::default()
+            },
+        );
+        let push = plan(
+            &steps,
+            set,
+            &Selection {
+                hook: Some(HookType::PrePush),
+                ..Selection::default()
+            },
+        );
+        let black = |p: &crate::steps::plan::Plan| {
+            p.steps
+                .iter()
+                .find(|s| s.step.name == "black")
+                .unwrap()
+                .step
+                .clone()
+        };
+        assert!(black(&commit).fix);
+        assert!(!argv(&black(&commit)).contains(&"--check".to_string()));
+        assert!(!black(&push).fix);
+        assert!(argv(&black(&push)).contains(&"--check".to_string()));
     }
 }

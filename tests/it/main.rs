@@ -34,6 +34,7 @@ mod layering;
 mod packaging;
 mod pre_push_tags;
 mod precommit;
+mod project_fit;
 mod release;
 mod release_hostile;
 mod release_server;

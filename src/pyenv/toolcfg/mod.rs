@@ -36,7 +36,7 @@ use serde::Serialize;
 use super::dists::Installed;
 use super::{EnvHints, EnvKind, PythonEnv};
 pub use ini::Ini;
-pub use project::{IniFile, ProjectFiles, TomlFile, normalize, requirement_name};
+pub use project::ProjectFiles;
 
 /// A configuration file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +88,6 @@ pub struct Activation {
 }
 
 impl Activation {
-    /// Variables to remove from a step's environment (`activate` unsets
-    /// `PYTHONHOME`, which would point the venv's Python elsewhere).
-    pub const UNSET: &'static [&'static str] = &["PYTHONHOME"];
-
     /// The activation of a virtual environment; `None` for a bare
     /// interpreter, which has nothing to activate.
     pub fn of(env: &PythonEnv) -> Option<Activation> {
@@ -117,17 +113,6 @@ impl Activation {
             .unwrap_or_default();
         let all = std::iter::once(self.bin_dir.clone()).chain(rest);
         std::env::join_paths(all).unwrap_or_else(|_| self.bin_dir.clone().into_os_string())
-    }
-
-    /// `VIRTUAL_ENV` and `PATH` for a step, given the current `PATH`.
-    pub fn vars(&self, current_path: Option<&OsStr>) -> Vec<(OsString, OsString)> {
-        vec![
-            (
-                "VIRTUAL_ENV".into(),
-                self.virtual_env.clone().into_os_string(),
-            ),
-            ("PATH".into(), self.path_var(current_path)),
-        ]
     }
 }
 

@@ -1,0 +1,278 @@
+//! Guard-rails that fit a real project (issue 13): any step that changes
+//! a file fails the run and names it, steps run in the project's
+//! environment, preset steps can be turned off by name, and a step that
+//! replaces a preset step keeps the preset's stages, scope and files.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common::{TestContext, show, stderr, stdout};
+
+fn executable(ctx: &TestContext, rel: &str, body: &str) {
+    ctx.write(rel, body);
+    std::fs::set_permissions(ctx.root.join(rel), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_read_only_step_that_edits_a_staged_file_fails_the_commit_and_names_it() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"sneaky lint\"\nrun = [\"sh\", \"-c\", \"for f; do printf 'fixed\\\\n' > \\\"$f\\\"; done; exit 0\", \"lint\"]\nfiles = [\"*.py\"]\n\n[[guard-rails.steps]]\nname = \"honest\"\nrun = [\"true\"]\nfiles = [\"*.py\"]\n",
+    );
+    ctx.write("a.py", "x = 1\n");
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    ctx.write("a.py", "import os\nx = 2\n");
+    ctx.git(["add", "a.py"]);
+    let head = ctx.git(["rev-parse", "HEAD"]);
+    let out = ctx
+        .git_cmd()
+        .args(["commit", "-qm", "seeded"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the commit must fail: {}",
+        show(&out)
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("sneaky lint"), "{text}");
+    assert!(text.contains("a.py"), "the file is named: {text}");
+    assert!(text.contains("not a fixer"), "{text}");
+    assert_eq!(ctx.git(["rev-parse", "HEAD"]), head, "nothing committed");
+    // The staged content is still what the user staged.
+    assert_eq!(ctx.git(["show", ":a.py"]), b"import os\nx = 2\n");
+}
+
+#[test]
+fn a_project_step_that_writes_a_tracked_file_is_blamed_for_it() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"writer\"\nrun = [\"sh\", \"-c\", \"echo changed > other.txt\"]\nscope = \"project\"\nfiles = [\"*.py\"]\n\n[[guard-rails.steps]]\nname = \"reader\"\nrun = [\"true\"]\nfiles = [\"*.py\"]\n",
+    );
+    ctx.write("a.py", "x = 1\n");
+    ctx.write("other.txt", "original\n");
+    ctx.commit_all("base");
+    ctx.write("a.py", "x = 2\n");
+    ctx.git(["add", "a.py"]);
+    let out = ctx.run(["hook", "run", "pre-commit", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    let writer = steps.iter().find(|s| s["name"] == "writer").unwrap();
+    let reader = steps.iter().find(|s| s["name"] == "reader").unwrap();
+    assert_eq!(writer["status"], "failed", "{doc}");
+    assert_eq!(reader["status"], "passed", "{doc}");
+    assert!(writer.to_string().contains("other.txt"), "{doc}");
+}
+
+#[test]
+fn steps_run_with_the_project_venv_activated() {
+    let ctx = TestContext::new();
+    // A venv as `python -m venv` leaves it, minus the interpreter: what
+    // makes it a venv is pyvenv.cfg.
+    ctx.write(".venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.0\n");
+    executable(
+        &ctx,
+        ".venv/bin/projtool",
+        "#!/bin/sh\nprintf 'VIRTUAL_ENV=%s\\nPATH0=%s\\n' \"$VIRTUAL_ENV\" \"${PATH%%:*}\" > \"$(dirname \"$0\")/../../seen.txt\"\n",
+    );
+    ctx.write(".gitignore", ".venv/\nseen.txt\n");
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"env probe\"\nrun = [\"sh\", \"-c\", \"projtool\"]\nscope = \"project\"\n",
+    );
+    ctx.commit_all("base");
+    let out = ctx
+        .heph()
+        .env_remove("VIRTUAL_ENV")
+        .args(["guard-rails"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let seen = String::from_utf8(ctx.read("seen.txt")).unwrap();
+    let venv = ctx.root.join(".venv");
+    assert!(
+        seen.contains(&format!("VIRTUAL_ENV={}\n", venv.display())),
+        "{seen}"
+    );
+    assert!(
+        seen.contains(&format!("PATH0={}\n", venv.join("bin").display())),
+        "{seen}"
+    );
+}
+
+#[test]
+fn preset_steps_are_turned_off_by_name_and_unknown_names_are_refused() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"python\"]\ndisable = [\"mypy\", \"pip-audit\"]\n",
+    );
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    let out = ctx.run(["hook", "list"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let listed = stdout(&out);
+    assert!(listed.contains("ruff check"), "{listed}");
+    assert!(!listed.contains("mypy"), "{listed}");
+    assert!(!listed.contains("pip-audit"), "{listed}");
+
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"python\"]\ndisable = [\"mipy\"]\n",
+    );
+    let out = ctx.run(["hook", "list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains("guard-rails.disable[0]"), "{err}");
+    assert!(err.contains("mypy"), "the hint lists the steps: {err}");
+}
+
+#[test]
+fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"pytest\"\nrun = [\"python3\", \"-m\", \"unittest\"]\n",
+    );
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    let out = ctx.run(["hook", "list"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let listed = stdout(&out);
+    let pre_commit = listed
+        .split("pre-push")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !pre_commit.contains("pytest"),
+        "the replacement stays on pre-push only, as the preset's pytest: {listed}"
+    );
+    assert!(listed.contains("pytest"), "{listed}");
+
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"pytest\"\nrun = [\"python3\", \"-m\", \"unittest\"]\nstages = [\"pre-commit\"]\n",
+    );
+    let out = ctx.run(["hook", "list"]);
+    let listed = stdout(&out);
+    let pre_commit = listed.split("pre-push").next().unwrap_or_default();
+    assert!(pre_commit.contains("pytest"), "{listed}");
+}
+
+#[test]
+fn every_failure_is_named_long_output_is_capped_and_unknown_skips_are_warned() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"noisy\"\nrun = [\"sh\", \"-c\", \"seq 1 500; exit 3\"]\nscope = \"project\"\n\n[[guard-rails.steps]]\nname = \"fine\"\nrun = [\"true\"]\nscope = \"project\"\n\n[[guard-rails.steps]]\nname = \"broken\"\nrun = [\"sh\", \"-c\", \"exit 5\"]\nscope = \"project\"\n",
+    );
+    ctx.commit_all("base");
+    let out = ctx.run(["guard-rails", "--skip", "fin"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "failed at step 2/4: noisy (exit 3); 2 of 4 steps failed, also: broken (exit 5)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\"fin\""), "the unknown skip is named: {err}");
+    assert!(err.contains("did you mean `fine`?"), "{err}");
+    let text = stdout(&out);
+    assert!(text.contains("    60\n"), "{text}");
+    assert!(!text.contains("    61\n"), "capped: {text}");
+    assert!(text.contains("440 more line(s) not shown"), "{text}");
+    // -v and JSON keep it all.
+    let out = ctx.run(["guard-rails", "-v"]);
+    assert!(stdout(&out).contains("    500\n"), "{}", show(&out));
+    let out = ctx.run(["guard-rails", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.to_string().contains("500\\n"), "{doc}");
+}
+
+/// A venv with one tool, `faketool` 1.2.3, known from its metadata.
+fn fake_venv_with_tool(ctx: &TestContext) {
+    ctx.write(".venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.0\n");
+    ctx.write(
+        ".venv/lib/python3.12/site-packages/faketool-1.2.3.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: faketool\nVersion: 1.2.3\n",
+    );
+    executable(ctx, ".venv/bin/faketool", "#!/bin/sh\nexit 0\n");
+    ctx.write(".gitignore", ".venv/\n");
+}
+
+#[test]
+fn list_show_verbose_and_json_name_the_command_program_and_version() {
+    let ctx = TestContext::new();
+    fake_venv_with_tool(&ctx);
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"fake\"\nrun = [\"faketool\", \"--strict\"]\nfiles = [\"*.py\"]\n",
+    );
+    ctx.write("a.py", "x = 1\n");
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    let venv_tool = ctx.root.join(".venv/bin/faketool");
+    let expected = format!(
+        "fake: faketool --strict <files>  [{} from .venv/bin, faketool 1.2.3]",
+        venv_tool.display()
+    );
+
+    let out = ctx.run(["hook", "list"]);
+    assert!(
+        stdout(&out).contains(&format!("  - {expected}")),
+        "{}",
+        show(&out)
+    );
+
+    let out = ctx.run(["config", "show", "--resolved"]);
+    let text = stdout(&out);
+    assert!(text.contains("name = \"fake\""), "{text}");
+    assert!(
+        text.contains("command = \"faketool --strict <files>\""),
+        "{text}"
+    );
+    assert!(text.contains("version = \"faketool 1.2.3\""), "{text}");
+    let out = ctx.run(["config", "show"]);
+    assert!(
+        !stdout(&out).contains("[[pipeline]]"),
+        "only with --resolved: {}",
+        show(&out)
+    );
+
+    ctx.write("a.py", "x = 2\n");
+    ctx.git(["add", "a.py"]);
+    let out = ctx.run(["hook", "run", "pre-commit", "-v"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "  ran: faketool --strict <files>  [{} from .venv/bin, faketool 1.2.3]",
+            venv_tool.display()
+        )),
+        "{}",
+        show(&out)
+    );
+    let out = ctx.run(["hook", "run", "pre-commit", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fake = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "fake")
+        .unwrap();
+    assert_eq!(
+        fake["command"]["command"], "faketool --strict <files>",
+        "{doc}"
+    );
+    assert_eq!(fake["command"]["found_in"], ".venv/bin", "{doc}");
+    assert_eq!(fake["command"]["version"], "faketool 1.2.3", "{doc}");
+    assert_eq!(
+        fake["command"]["program"].as_str(),
+        venv_tool.to_str(),
+        "{doc}"
+    );
+}
