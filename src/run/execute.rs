@@ -467,7 +467,7 @@ impl Executor<'_> {
             let running: Vec<usize> = (0..group.len())
                 .filter(|&k| runs_command(&group[k]) && results[k].exit.is_some())
                 .collect();
-            blame(group, &mut results, &running, &changed, &after);
+            blame(group, &mut results, &running, &changed);
         }
         *snapshot = Some(after);
         results
@@ -541,7 +541,6 @@ fn blame(
     results: &mut [StepResult],
     running: &[usize],
     changed: &BTreeSet<BString>,
-    after: &Fingerprints,
 ) {
     let mut blamed: BTreeMap<usize, Vec<BString>> = BTreeMap::new();
     let mut unsure: BTreeSet<usize> = BTreeSet::new();
@@ -571,10 +570,11 @@ fn blame(
     for (k, paths) in blamed {
         let r = &mut results[k];
         r.status = Status::Failed;
-        r.edited = paths
-            .iter()
-            .map(|p| (p.clone(), after.files.get(p).copied()))
-            .collect();
+        // Not recorded as the step's edits (`edited`): while read-only
+        // steps run, the user may be editing too, and only a fixer's
+        // changes are the keeper's to merge. An edit here stays in the
+        // work tree; a path the keeper set aside keeps the newer edit and
+        // the saved work goes aside, as for anyone else's edit.
         r.modified = paths;
         let others: Vec<&str> = running
             .iter()
