@@ -12,6 +12,7 @@ pub mod config;
 pub mod drift;
 pub mod error;
 pub mod exit;
+pub mod filetypes;
 pub mod git;
 pub mod guardrails;
 pub mod hooks;
