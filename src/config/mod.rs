@@ -5,6 +5,7 @@
 //! file at all is valid (presets are detected). Parse errors name the file,
 //! the line and the key path, with a "did you mean" hint for near misses.
 
+pub mod filter;
 pub mod glob;
 pub mod model;
 pub mod presets;
