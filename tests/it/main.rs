@@ -16,6 +16,7 @@ mod config;
 mod docs;
 mod drift;
 mod drift_env;
+mod filetypes_diff;
 mod git_layer;
 mod guard_rails;
 mod hook_chain;
