@@ -17,6 +17,7 @@ pub mod git;
 pub mod guardrails;
 pub mod hooks;
 pub mod hygiene;
+pub mod migrate;
 pub mod printer;
 pub mod project;
 pub mod pyenv;

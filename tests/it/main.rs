@@ -30,6 +30,7 @@ mod keeper_concurrency;
 mod keeper_crash;
 mod keeper_filters;
 mod keeper_paths;
+mod migrate;
 mod packaging;
 mod pre_push_tags;
 mod precommit;
