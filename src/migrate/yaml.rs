@@ -81,6 +81,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
     let mut reader = Reader {
         parser: Parser::new_from_str(text),
         anchors: std::collections::HashMap::new(),
+        nodes: 0,
     };
     loop {
         match reader.next()? {
@@ -94,11 +95,17 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
 
 struct Reader<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: std::collections::HashMap<usize, Node>,
+    /// Anchored nodes with their size in nodes.
+    anchors: std::collections::HashMap<usize, (Node, usize)>,
+    /// Nodes made so far, aliases expanded.
+    nodes: usize,
 }
 
 /// Deeper than this is not a pre-commit configuration.
 const MAX_DEPTH: usize = 64;
+/// Nor is a file with more nodes than this once aliases are expanded (a
+/// "billion laughs" file stops here instead of filling the memory).
+const MAX_NODES: usize = 100_000;
 
 impl<'a> Reader<'a> {
     fn next(&mut self) -> Result<(Event<'a>, usize), String> {
@@ -117,6 +124,13 @@ impl<'a> Reader<'a> {
             Some(e) => e,
             None => self.next()?,
         };
+        let before = self.nodes;
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "line {line}: more than {MAX_NODES} values (aliases expanded)"
+            ));
+        }
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, _) => (
                 Node {
@@ -129,11 +143,17 @@ impl<'a> Reader<'a> {
                 anchor,
             ),
             Event::Alias(id) => {
-                let node = self
+                let (node, size) = self
                     .anchors
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| format!("line {line}: an alias to an unknown anchor"))?;
+                self.nodes += size;
+                if self.nodes > MAX_NODES {
+                    return Err(format!(
+                        "line {line}: more than {MAX_NODES} values (aliases expanded)"
+                    ));
+                }
                 return Ok(node);
             }
             Event::SequenceStart(anchor, _) => {
@@ -185,7 +205,8 @@ impl<'a> Reader<'a> {
             other => return Err(format!("line {line}: unexpected {other:?}")),
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors
+                .insert(anchor, (node.clone(), self.nodes - before));
         }
         Ok(node)
     }
@@ -235,6 +256,18 @@ mod tests {
                 })
                 .as_ref()
         );
+    }
+
+    #[test]
+    fn alias_bombs_stop_early() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(parse(&text).unwrap_err().contains("aliases expanded"));
     }
 
     #[test]
