@@ -148,6 +148,7 @@ impl BuiltinStep {
             .unwrap_or_else(|| "hephaestus".to_string());
         let mut argv = vec![exe, "builtin".to_string(), self.id.as_str().to_string()];
         argv.extend(self.args.iter().cloned());
+        argv.push("--".to_string());
         argv
     }
 }

@@ -293,9 +293,12 @@ fn a_builtin_step_runs_in_a_hook() {
         "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nbuiltin = \"end-of-file-fixer\"\n",
     );
     ctx.write("a.txt", "no newline");
-    ctx.git(["add", "a.txt", "hephaestus.toml"]);
+    // A name like an option stays a file name.
+    ctx.write("-n.txt", "dash");
+    ctx.git(["add", "--", "a.txt", "-n.txt", "hephaestus.toml"]);
     let out = ctx.run(["hook", "run", "pre-commit"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(ctx.read("-n.txt"), b"dash\n");
     assert!(
         stderr(&out).contains("end-of-file-fixer") || stdout(&out).contains("end-of-file-fixer"),
         "{}",
