@@ -64,6 +64,23 @@ pub struct GuardRailsConfig {
     pub steps: Vec<StepConfig>,
 }
 
+impl GuardRailsConfig {
+    /// Give every built-in step its command, with its selection and the
+    /// `[guard-rails]` regexes (called once the file is read).
+    pub fn bind_builtins(&mut self) {
+        let commands: Vec<Option<Vec<String>>> = self
+            .steps
+            .iter()
+            .map(|s| s.builtin.as_ref().map(|b| b.command(&s.filter(self))))
+            .collect();
+        for (step, command) in self.steps.iter_mut().zip(commands) {
+            if let Some(argv) = command {
+                step.run = CommandLine::Argv(argv);
+            }
+        }
+    }
+}
+
 impl Default for GuardRailsConfig {
     fn default() -> Self {
         Self {
@@ -139,14 +156,42 @@ impl BuiltinStep {
         }
     }
 
-    /// `hephaestus builtin <id> <args> --`: the same check as a process.
-    /// `--` keeps the step's file names from being read as options.
-    fn command(&self) -> Vec<String> {
+    /// `hephaestus builtin <selection> <id> <args> --`: the same check as
+    /// a process, which picks its files from those it is given by the
+    /// step's regexes and types (`--types`, `--files-regex`, …), as the
+    /// engine does not yet. `--` keeps file names from being read as
+    /// options.
+    fn command(&self, filter: &StepFilter) -> Vec<String> {
         let exe = std::env::current_exe()
             .ok()
             .and_then(|p| p.to_str().map(String::from))
             .unwrap_or_else(|| "hephaestus".to_string());
-        let mut argv = vec![exe, "builtin".to_string(), self.id.as_str().to_string()];
+        let mut argv = vec![exe, "builtin".to_string()];
+        let mut option = |flag: &str, value: &str| {
+            argv.push(format!("--{flag}"));
+            argv.push(value.to_string());
+        };
+        filter
+            .files
+            .iter()
+            .for_each(|r| option("files-regex", r.as_str()));
+        filter
+            .exclude
+            .iter()
+            .for_each(|r| option("exclude-regex", r.as_str()));
+        filter
+            .types
+            .iter()
+            .for_each(|t| option("types", t.as_str()));
+        filter
+            .types_or
+            .iter()
+            .for_each(|t| option("types-or", t.as_str()));
+        filter
+            .exclude_types
+            .iter()
+            .for_each(|t| option("exclude-types", t.as_str()));
+        argv.push(self.id.as_str().to_string());
         argv.extend(self.args.iter().cloned());
         argv.push("--".to_string());
         argv
@@ -273,11 +318,13 @@ impl TryFrom<StepToml> for StepConfig {
                         .to_string(),
                 );
             }
-            (Some(b), None) => {
+            (Some(_), None) => {
                 if t.shell {
                     return Err("`shell` does not apply to a `builtin` step".to_string());
                 }
-                CommandLine::Argv(b.command())
+                // Set below, and again with the `[guard-rails]` regexes
+                // once the whole file is read (GuardRailsConfig::bind_builtins).
+                CommandLine::Argv(Vec::new())
             }
             (None, Some(run)) => run,
             (None, None) => {
@@ -296,7 +343,7 @@ impl TryFrom<StepToml> for StepConfig {
             }
             (None, _) => Vec::new(),
         };
-        Ok(StepConfig {
+        let mut step = StepConfig {
             name,
             run,
             fix: t
@@ -319,7 +366,11 @@ impl TryFrom<StepToml> for StepConfig {
             types,
             types_or: t.types_or,
             exclude_types: t.exclude_types,
-        })
+        };
+        if let Some(b) = &step.builtin {
+            step.run = CommandLine::Argv(b.command(&step.filter(&GuardRailsConfig::default())));
+        }
+        Ok(step)
     }
 }
 

@@ -306,3 +306,32 @@ fn a_builtin_step_runs_in_a_hook() {
     );
     assert_eq!(ctx.read("a.txt"), b"no newline\n");
 }
+
+/// A built-in step gets only the files of its check's types and its
+/// regexes (the `[guard-rails]` ones included), as pre-commit gives them.
+#[test]
+fn a_builtin_step_gets_only_its_files() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\nexclude_regex = '^vendor/'\n\n[[guard-rails.steps]]\nbuiltin = \"check-yaml\"\nexclude_regex = 'skip\\.yaml$'\n",
+    );
+    // Not YAML at all, but not a YAML file either: never given to the check.
+    ctx.write("a.py", "x: [\n");
+    ctx.write("vendor/bad.yaml", "x: [\n");
+    ctx.write("skip.yaml", "x: [\n");
+    ctx.write("ok.yml", "x: 1\n");
+    ctx.git(["add", "."]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    ctx.write("bad.yaml", "x: [\n");
+    ctx.git(["add", "bad.yaml"]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("bad.yaml"), "{text}");
+    assert!(
+        !text.contains("a.py") && !text.contains("skip.yaml") && !text.contains("vendor/"),
+        "{text}"
+    );
+}
