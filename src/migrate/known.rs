@@ -336,6 +336,26 @@ pub const PRE_COMMIT_HOOKS_REMOVED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Repositories known not to convert, with why.
+pub const NOT_CONVERTIBLE: &[(&str, &str)] = &[
+    (
+        "pre-commit/pygrep-hooks",
+        "pygrep hooks are regexes pre-commit searches in the files itself; hephaestus has no equivalent yet",
+    ),
+    (
+        "pre-commit/mirrors-prettier",
+        "prettier is a node tool pre-commit installs with npm; install it in the project (npm) and add a `run` step",
+    ),
+    (
+        "rbubley/mirrors-prettier",
+        "prettier is a node tool pre-commit installs with npm; install it in the project (npm) and add a `run` step",
+    ),
+    (
+        "pre-commit/mirrors-eslint",
+        "eslint is a node tool pre-commit installs with npm; install it in the project (npm) and add a `run` step",
+    ),
+];
+
 /// `owner/name` of a repository URL, lower case (`https://github.com/PyCQA/isort.git` → `pycqa/isort`).
 pub fn repo_key(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');

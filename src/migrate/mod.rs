@@ -328,6 +328,9 @@ fn remote(url: &str, hook: &Hook, step: &mut StepOut) -> Result<(), String> {
     if key == known::PRE_COMMIT_HOOKS {
         return pre_commit_hooks(hook, step);
     }
+    if let Some((_, why)) = known::NOT_CONVERTIBLE.iter().find(|(repo, _)| *repo == key) {
+        return Err((*why).to_string());
+    }
     let Some(tool) = known::tool_hook(url, &hook.id) else {
         let mut reason = format!(
             "{} from {url} is not a hook hephaestus knows; it installs nothing: install the tool in the project's environment and add a `run` step",

@@ -271,6 +271,14 @@ repos:
   rev: v3.0.0
   hooks:
   - id: prettier
+- repo: https://github.com/example/unknown-hooks
+  rev: v1
+  hooks:
+  - id: frobnicate
+- repo: https://github.com/pre-commit/pygrep-hooks
+  rev: v1.10.0
+  hooks:
+  - id: rst-backticks
 - repo: local
   hooks:
   - id: eslint
@@ -291,13 +299,23 @@ repos:
     let c = convert(yaml).unwrap();
     assert!(c.converted.is_empty());
     let reasons: Vec<&str> = c.not_converted.iter().map(|n| n.reason.as_str()).collect();
-    assert_eq!(reasons.len(), 6);
+    assert_eq!(reasons.len(), 8);
     assert!(reasons[0].contains("meta hooks"));
-    assert!(reasons[1].contains("not a hook hephaestus knows"));
-    assert!(reasons[2].contains("language node"));
-    assert!(reasons[3].contains("pygrep"));
-    assert!(reasons[4].contains("lookahead"));
-    assert!(reasons[5].contains("pre-auto-gc"));
+    assert!(reasons[1].contains("node tool"), "{}", reasons[1]);
+    assert!(
+        reasons[2].contains("not a hook hephaestus knows"),
+        "{}",
+        reasons[2]
+    );
+    assert!(
+        reasons[3].contains("pygrep hooks are regexes"),
+        "{}",
+        reasons[3]
+    );
+    assert!(reasons[4].contains("language node"));
+    assert!(reasons[5].contains("pygrep"));
+    assert!(reasons[6].contains("lookahead"));
+    assert!(reasons[7].contains("pre-auto-gc"));
     for n in &c.not_converted {
         assert!(
             c.toml.contains(&n.hook),
