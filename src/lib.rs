@@ -14,10 +14,12 @@
 //! 1. leaves: `exit`, `color`, `printer`, `error` (user errors and their
 //!    rendering; it knows no domain's errors), `versions`, `pyenv`,
 //!    `process` (the one process runner: process groups, capture,
-//!    timeouts)
-//! 2. `git`, `tools`
+//!    timeouts), `filetypes` (identify's file type tags)
+//! 2. `git`, `tools`, `hygiene` (the built-in pre-commit-hooks checks,
+//!    which the configuration validates its `builtin` steps with)
 //! 3. `config` (validates through leaves only)
-//! 4. domains: `cleanup`, `drift`, `release`, `hygiene`
+//! 4. domains: `cleanup`, `drift`, `release`, `migrate`
+//!    (`.pre-commit-config.yaml` into `hephaestus.toml`)
 //! 5. `steps`: what a step is, presets, building steps from the
 //!    configuration, the plan of a run
 //! 6. `run`: a hook or guard-rails run end to end (settings, scope,
@@ -36,9 +38,11 @@ pub mod config;
 pub(crate) mod drift;
 pub(crate) mod error;
 pub mod exit;
+pub mod filetypes;
 pub mod git;
 pub(crate) mod hooks;
 pub(crate) mod hygiene;
+pub(crate) mod migrate;
 pub(crate) mod printer;
 pub(crate) mod process;
 pub(crate) mod project;

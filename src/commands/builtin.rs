@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::commands::Context;
+use crate::config::filter::{FileTag, PyRegex, StepFilter};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::hygiene::{self, CheckId, CheckSpec};
@@ -16,6 +17,24 @@ pub struct BuiltinArgs {
     /// Print every built-in check with what it does, and exit.
     #[arg(long, conflicts_with = "command")]
     pub list: bool,
+    /// Check only the files (given after `--`) whose path this Python regex
+    /// finds, as pre-commit's `files` (repeatable: all must match).
+    #[arg(long, value_name = "REGEX")]
+    pub files_regex: Vec<String>,
+    /// Skip the files whose path this Python regex finds (pre-commit's
+    /// `exclude`; repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub exclude_regex: Vec<String>,
+    /// Check only files with this identify tag (pre-commit's `types`;
+    /// repeatable: all must apply).
+    #[arg(long, value_name = "TAG")]
+    pub types: Vec<String>,
+    /// Check only files with one of these tags (pre-commit's `types_or`).
+    #[arg(long, value_name = "TAG")]
+    pub types_or: Vec<String>,
+    /// Skip files with any of these tags (pre-commit's `exclude_types`).
+    #[arg(long, value_name = "TAG")]
+    pub exclude_types: Vec<String>,
     /// The check (a pre-commit-hooks hook id such as `trailing-whitespace`),
     /// then its options and the files to check, as its pre-commit-hooks
     /// console script takes them (`--maxkb=100 big.bin`). Everything after
@@ -54,9 +73,29 @@ pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
         UserError::usage(message)
             .with_hint("`hephaestus builtin --list` prints the built-in checks")
     })?;
+    let selection = selection(args)?;
+    // With a selection, the files come after `--` and are picked from.
+    let (rest, picked): (&[OsString], Vec<PathBuf>) = match &selection {
+        Some(filter) => {
+            let Some(split) = rest.iter().position(|a| a == "--") else {
+                return Err(UserError::usage(
+                    "--types, --types-or, --exclude-types, --files-regex and --exclude-regex pick from the files given after `--`",
+                )
+                .with_hint(format!("hephaestus builtin --types text {check} [OPTIONS] -- FILES…"))
+                .into());
+            };
+            let files = rest[split + 1..]
+                .iter()
+                .map(PathBuf::from)
+                .filter(|f| selected(filter, &ctx.cwd, f))
+                .collect();
+            (&rest[..split], files)
+        }
+        None => (rest, Vec::new()),
+    };
     // Options are text; an argument that is not UTF-8 can only be a file.
     let mut texts: Vec<String> = Vec::new();
-    let mut files: Vec<PathBuf> = Vec::new();
+    let mut files: Vec<PathBuf> = picked;
     for arg in rest {
         match arg.to_str() {
             Some(s) => texts.push(s.to_string()),
@@ -70,6 +109,10 @@ pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
             hygiene::args::usage(check),
             check.about()
         ))?;
+        return Ok(ExitStatus::Success);
+    }
+    if selection.is_some() && files.is_empty() {
+        // Nothing was picked: nothing to check (the options were).
         return Ok(ExitStatus::Success);
     }
     let ref_range = match (
@@ -101,4 +144,48 @@ pub fn run(ctx: &Context, args: &BuiltinArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The file selection options, checked; `None` when none was given.
+fn selection(args: &BuiltinArgs) -> anyhow::Result<Option<StepFilter>> {
+    let regexes = |flag: &str, values: &[String]| -> anyhow::Result<Vec<PyRegex>> {
+        values
+            .iter()
+            .map(|v| PyRegex::new(v).map_err(|e| UserError::usage(format!("--{flag}: {e}")).into()))
+            .collect()
+    };
+    let tags = |flag: &str, values: &[String]| -> anyhow::Result<Vec<FileTag>> {
+        values
+            .iter()
+            .map(|v| {
+                if crate::filetypes::is_known_tag(v) {
+                    Ok(FileTag(v.clone()))
+                } else {
+                    Err(UserError::usage(format!("--{flag}: unknown file type tag {v:?}")).into())
+                }
+            })
+            .collect()
+    };
+    let filter = StepFilter {
+        files: regexes("files-regex", &args.files_regex)?,
+        exclude: regexes("exclude-regex", &args.exclude_regex)?,
+        types: tags("types", &args.types)?,
+        types_or: tags("types-or", &args.types_or)?,
+        exclude_types: tags("exclude-types", &args.exclude_types)?,
+    };
+    Ok((filter != StepFilter::default()).then_some(filter))
+}
+
+/// Whether a file given after `--` passes the selection: its path (as
+/// given, `/`-separated) and its tags (a file that cannot be read, such as
+/// a deleted one, does not).
+fn selected(filter: &StepFilter, dir: &std::path::Path, file: &std::path::Path) -> bool {
+    let shown = file.to_string_lossy();
+    if !filter.matches_path(&shown) {
+        return false;
+    }
+    if !filter.needs_tags() {
+        return true;
+    }
+    crate::filetypes::tags_from_path(&dir.join(file)).is_ok_and(|tags| filter.matches_tags(&tags))
 }

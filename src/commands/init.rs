@@ -1,7 +1,9 @@
 //! `hephaestus init`: write a commented starter `hephaestus.toml` for the
-//! presets detected in the project. Never overwrites without `--force`,
-//! never creates a second configuration next to `[tool.hephaestus]`, and
-//! refuses a bare repository (it has no work tree to configure).
+//! presets detected in the project, or with `--from-pre-commit` the
+//! conversion of its `.pre-commit-config.yaml` ([`crate::migrate`]).
+//! Never overwrites without `--force`, never creates a second
+//! configuration next to `[tool.hephaestus]`, and refuses a bare
+//! repository (it has no work tree to configure).
 
 use std::io::Write;
 
@@ -11,12 +13,17 @@ use crate::commands::Context;
 use crate::config::{self, Preset, presets};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
+use crate::migrate;
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
     /// Overwrite an existing hephaestus.toml.
     #[arg(long)]
     pub force: bool,
+    /// Convert the project's .pre-commit-config.yaml instead of writing the
+    /// starter file; hooks that cannot be converted are listed (exit 1).
+    #[arg(long)]
+    pub from_pre_commit: bool,
 }
 
 pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
@@ -47,6 +54,10 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
             .into());
         }
     }
+    let pre_commit = root.join(migrate::PRE_COMMIT_CONFIG);
+    if args.from_pre_commit {
+        return from_pre_commit(ctx, &pre_commit, &target);
+    }
     let detected = presets::detect(&root);
     let text = starter(&detected);
     write_atomically(&target, &text)?;
@@ -63,7 +74,78 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
             names.join(", ")
         }
     ));
+    if pre_commit.is_file() {
+        ctx.printer.status(&format!(
+            "note: {} exists; `hephaestus init --from-pre-commit --force` converts its hooks into this file",
+            pre_commit.display()
+        ));
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Convert `.pre-commit-config.yaml` into `target`; exit 1 when some hooks
+/// could not be converted (they are listed, and commented in the file).
+fn from_pre_commit(
+    ctx: &Context,
+    source: &std::path::Path,
+    target: &std::path::Path,
+) -> anyhow::Result<ExitStatus> {
+    let text = match std::fs::read_to_string(source) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(
+                UserError::usage(format!("{} does not exist", source.display()))
+                    .with_hint("run `hephaestus init` without --from-pre-commit for a starter file")
+                    .into(),
+            );
+        }
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", source.display())),
+    };
+    let conversion = migrate::convert(&text).map_err(|e| {
+        UserError::usage(format!("{}: {}", source.display(), e.0))
+            .with_hint("pre-commit would refuse this file too; fix it and run again")
+    })?;
+    // The converted text must be a configuration we accept before it is
+    // written anywhere.
+    config::parse_toml(target, &conversion.toml)
+        .context("the converted configuration does not load; this is a bug")?;
+    write_atomically(target, &conversion.toml)?;
+    let p = &ctx.printer;
+    p.status(&format!(
+        "wrote {} from {}: {} hook(s) converted, {} not",
+        target.display(),
+        source.display(),
+        conversion.converted.len(),
+        conversion.not_converted.len()
+    ));
+    // In file order: a hook converted or not, one line each.
+    let mut converted = conversion.converted.iter().peekable();
+    let mut skipped = conversion.not_converted.iter().peekable();
+    loop {
+        let next_is_converted = match (converted.peek(), skipped.peek()) {
+            (Some(c), Some(n)) => c.line < n.line,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if next_is_converted {
+            let Some(c) = converted.next() else { break };
+            p.status(&format!("  {} -> step {:?}", c.hook, c.step));
+            for note in &c.notes {
+                p.status(&format!("      note: {note}"));
+            }
+        } else if let Some(n) = skipped.next() {
+            p.warn(&format!("not converted: {}: {}", n.hook, n.reason));
+        }
+    }
+    for note in &conversion.notes {
+        p.status(&format!("note: {note}"));
+    }
+    Ok(if conversion.not_converted.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 fn write_atomically(target: &std::path::Path, text: &str) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@
 //! file at all is valid (presets are detected). Parse errors name the file,
 //! the line and the key path, with a "did you mean" hint for near misses.
 
+pub mod filter;
 pub mod glob;
 pub mod model;
 pub mod presets;
@@ -192,9 +193,10 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 /// Parse a `hephaestus.toml`.
 pub fn parse_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
-    let config: Config = serde_path_to_error::deserialize(de)
+    let mut config: Config = serde_path_to_error::deserialize(de)
         .map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))?;
     validate(path, &config)?;
+    config.guard_rails.bind_builtins();
     Ok(config)
 }
 
@@ -212,9 +214,10 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, Config
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
     let doc: Pyproject = serde_path_to_error::deserialize(de)
         .map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))?;
-    let config = doc.tool.and_then(|t| t.hephaestus);
-    if let Some(c) = &config {
+    let mut config = doc.tool.and_then(|t| t.hephaestus);
+    if let Some(c) = &mut config {
         validate(path, c)?;
+        c.guard_rails.bind_builtins();
     }
     Ok(config)
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::config::filter::{FileTag, PyRegex, StepFilter};
 use crate::git::HookType;
+use crate::hygiene::CheckId;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -48,6 +50,14 @@ pub struct GuardRailsConfig {
     /// Stop at the first failing step.
     #[serde(default)]
     pub fail_fast: bool,
+    /// A Python regex every path must match for the user steps
+    /// (pre-commit's top-level `files`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_regex: Option<PyRegex>,
+    /// A Python regex no path of the user steps may match (pre-commit's
+    /// top-level `exclude`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_regex: Option<PyRegex>,
     /// User steps: added after the preset steps, or replacing a preset step
     /// of the same name.
     #[serde(default)]
@@ -57,11 +67,30 @@ pub struct GuardRailsConfig {
     pub disable: Vec<String>,
 }
 
+impl GuardRailsConfig {
+    /// Give every built-in step its command, with its selection and the
+    /// `[guard-rails]` regexes (called once the file is read).
+    pub fn bind_builtins(&mut self) {
+        let commands: Vec<Option<Vec<String>>> = self
+            .steps
+            .iter()
+            .map(|s| s.builtin.as_ref().map(|b| b.command(&s.filter(self))))
+            .collect();
+        for (step, command) in self.steps.iter_mut().zip(commands) {
+            if let Some(argv) = command {
+                step.run = CommandLine::Argv(argv);
+            }
+        }
+    }
+}
+
 impl Default for GuardRailsConfig {
     fn default() -> Self {
         Self {
             presets: default_presets(),
             fail_fast: false,
+            files_regex: None,
+            exclude_regex: None,
             steps: Vec::new(),
             disable: Vec::new(),
         }
@@ -72,32 +101,174 @@ fn default_presets() -> Vec<crate::config::Preset> {
     vec![crate::config::Preset::Auto]
 }
 
-/// `[[guard-rails.steps]]`: one step.
+/// `[[guard-rails.steps]]`: one step, as the step engine takes it. Read
+/// from (and written as) [`StepToml`], the keys as the file has them, and
+/// checked on the way ([`StepConfig::try_from`]).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "StepToml", into = "StepToml")]
 pub struct StepConfig {
     pub name: String,
     /// The argv to run; a string is split shell-style (no shell is spawned
-    /// unless `shell = true`).
+    /// unless `shell = true`). For a built-in step, the equivalent command
+    /// (`hephaestus builtin <id> <args>`, this executable), which is how the
+    /// step engine runs it until it calls [`crate::hygiene::run`] in
+    /// process.
     pub run: CommandLine,
+    /// A built-in check instead of a command (`builtin = "check-yaml"`).
+    pub builtin: Option<BuiltinStep>,
+    pub shell: bool,
+    pub files: Vec<GlobPattern>,
+    pub exclude: Vec<GlobPattern>,
+    /// Unset: true (a built-in check without files: false), or the
+    /// replaced preset step's.
+    pub pass_files: Option<bool>,
+    /// Unset: `files`, or the replaced preset step's.
+    pub scope: Option<Scope>,
+    /// Hook types the step runs in (default: all).
+    pub stages: Option<Vec<HookType>>,
+    pub fix: bool,
+    pub restage: bool,
+    pub timeout: Option<Seconds>,
+    pub env: BTreeMap<String, String>,
+    pub require_serial: bool,
+    /// `files_regex`: a Python regex the path must match.
+    pub files_regex: Option<PyRegex>,
+    /// `exclude_regex`: a Python regex the path must not match.
+    pub exclude_regex: Option<PyRegex>,
+    /// `types`: tags a file must all have. For a built-in step without the
+    /// key, the check's own (`CheckId::default_filter`).
+    pub types: Vec<FileTag>,
+    /// `types_or`: tags of which a file must have one.
+    pub types_or: Vec<FileTag>,
+    /// `exclude_types`: tags a file must have none of.
+    pub exclude_types: Vec<FileTag>,
+    /// `always_run`: run even when no file matches.
+    pub always_run: bool,
+}
+
+/// A built-in check and its options, validated when the file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinStep {
+    pub id: CheckId,
+    /// Options in pre-commit-hooks syntax (`--maxkb=1000`).
+    pub args: Vec<String>,
+}
+
+impl BuiltinStep {
+    /// The check to hand to [`crate::hygiene::run`].
+    pub fn spec(&self) -> crate::hygiene::CheckSpec {
+        crate::hygiene::CheckSpec {
+            id: self.id,
+            args: self.args.clone(),
+        }
+    }
+
+    /// `hephaestus builtin <selection> <id> <args> --`: the same check as
+    /// a process, which picks its files from those it is given by the
+    /// step's regexes and types (`--types`, `--files-regex`, …), as the
+    /// engine does not yet. `--` keeps file names from being read as
+    /// options.
+    fn command(&self, filter: &StepFilter) -> Vec<String> {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.to_str().map(String::from))
+            .unwrap_or_else(|| "hephaestus".to_string());
+        let mut argv = vec![exe, "builtin".to_string()];
+        let mut option = |flag: &str, value: &str| {
+            argv.push(format!("--{flag}"));
+            argv.push(value.to_string());
+        };
+        filter
+            .files
+            .iter()
+            .for_each(|r| option("files-regex", r.as_str()));
+        filter
+            .exclude
+            .iter()
+            .for_each(|r| option("exclude-regex", r.as_str()));
+        filter
+            .types
+            .iter()
+            .for_each(|t| option("types", t.as_str()));
+        filter
+            .types_or
+            .iter()
+            .for_each(|t| option("types-or", t.as_str()));
+        filter
+            .exclude_types
+            .iter()
+            .for_each(|t| option("exclude-types", t.as_str()));
+        argv.push(self.id.as_str().to_string());
+        argv.extend(self.args.iter().cloned());
+        argv.push("--".to_string());
+        argv
+    }
+}
+
+impl StepConfig {
+    /// Which files the step is for beyond its globs: its regexes and type
+    /// keys, with the `[guard-rails]` regexes (`top`) in front.
+    pub fn filter(&self, top: &GuardRailsConfig) -> StepFilter {
+        StepFilter {
+            files: top
+                .files_regex
+                .iter()
+                .chain(&self.files_regex)
+                .cloned()
+                .collect(),
+            exclude: top
+                .exclude_regex
+                .iter()
+                .chain(&self.exclude_regex)
+                .cloned()
+                .collect(),
+            types: self.types.clone(),
+            types_or: self.types_or.clone(),
+            exclude_types: self.exclude_types.clone(),
+        }
+    }
+}
+
+/// `[[guard-rails.steps]]` key for key, as written in the file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepToml {
+    /// Optional for a built-in step (its check id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<CommandLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<CheckIdKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
     #[serde(default)]
     pub shell: bool,
     #[serde(default)]
     pub files: Vec<GlobPattern>,
     #[serde(default)]
     pub exclude: Vec<GlobPattern>,
-    /// Unset: true, or the replaced preset step's (project scope passes
-    /// no files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_regex: Option<PyRegex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_regex: Option<PyRegex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<FileTag>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types_or: Vec<FileTag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_types: Vec<FileTag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_files: Option<bool>,
-    /// Unset: `files`, or the replaced preset step's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always_run: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
     /// Hook types the step runs in (default: all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<HookType>>,
-    #[serde(default)]
-    pub fix: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<bool>,
     #[serde(default)]
     pub restage: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +277,140 @@ pub struct StepConfig {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub require_serial: bool,
+}
+
+/// `builtin = "<check id>"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckIdKey(pub CheckId);
+
+impl<'de> Deserialize<'de> for CheckIdKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse::<CheckId>()
+            .map(CheckIdKey)
+            .map_err(|e| serde::de::Error::custom(format!("{e} (docs/builtins.md lists them)")))
+    }
+}
+
+impl Serialize for CheckIdKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_str().serialize(s)
+    }
+}
+
+impl TryFrom<StepToml> for StepConfig {
+    type Error = String;
+
+    fn try_from(t: StepToml) -> Result<StepConfig, String> {
+        let builtin = match t.builtin {
+            Some(CheckIdKey(id)) => {
+                crate::hygiene::args::parse(id, &t.args)
+                    .map_err(|e| format!("`args`: {e}; {}", e.hint()))?;
+                Some(BuiltinStep { id, args: t.args })
+            }
+            None if !t.args.is_empty() => {
+                return Err(
+                    "`args` goes with `builtin`; for a command, put the arguments in `run`"
+                        .to_string(),
+                );
+            }
+            None => None,
+        };
+        let defaults = builtin.as_ref().map(|b| b.id.default_filter());
+        let no_files = defaults == Some(crate::hygiene::FileFilter::NoFiles);
+        let run = match (&builtin, t.run) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    "a step has `run` (a command) or `builtin` (a built-in check), not both"
+                        .to_string(),
+                );
+            }
+            (Some(_), None) => {
+                if t.shell {
+                    return Err("`shell` does not apply to a `builtin` step".to_string());
+                }
+                // Set below, and again with the `[guard-rails]` regexes
+                // once the whole file is read (GuardRailsConfig::bind_builtins).
+                CommandLine::Argv(Vec::new())
+            }
+            (None, Some(run)) => run,
+            (None, None) => {
+                return Err("a step needs `run` (the command) or `builtin` (a built-in check, see docs/builtins.md)".to_string());
+            }
+        };
+        let name = match (t.name, &builtin) {
+            (Some(n), _) => n,
+            (None, Some(b)) => b.id.as_str().to_string(),
+            (None, None) => return Err("missing field `name`".to_string()),
+        };
+        let types = match (t.types, defaults) {
+            (Some(types), _) => types,
+            (None, Some(crate::hygiene::FileFilter::Types(tags))) => {
+                tags.iter().map(|t| FileTag(t.to_string())).collect()
+            }
+            (None, _) => Vec::new(),
+        };
+        let mut step = StepConfig {
+            name,
+            run,
+            fix: t
+                .fix
+                .unwrap_or_else(|| builtin.as_ref().is_some_and(|b| b.id.is_fixer())),
+            pass_files: t.pass_files.or(no_files.then_some(false)),
+            always_run: t.always_run.unwrap_or(no_files),
+            builtin,
+            shell: t.shell,
+            files: t.files,
+            exclude: t.exclude,
+            scope: t.scope,
+            stages: t.stages,
+            restage: t.restage,
+            timeout: t.timeout,
+            env: t.env,
+            require_serial: t.require_serial,
+            files_regex: t.files_regex,
+            exclude_regex: t.exclude_regex,
+            types,
+            types_or: t.types_or,
+            exclude_types: t.exclude_types,
+        };
+        if let Some(b) = &step.builtin {
+            step.run = CommandLine::Argv(b.command(&step.filter(&GuardRailsConfig::default())));
+        }
+        Ok(step)
+    }
+}
+
+impl From<StepConfig> for StepToml {
+    fn from(c: StepConfig) -> StepToml {
+        let (run, builtin, args) = match c.builtin {
+            Some(b) => (None, Some(CheckIdKey(b.id)), b.args),
+            None => (Some(c.run), None, Vec::new()),
+        };
+        StepToml {
+            name: Some(c.name),
+            run,
+            builtin,
+            args,
+            shell: c.shell,
+            files: c.files,
+            exclude: c.exclude,
+            files_regex: c.files_regex,
+            exclude_regex: c.exclude_regex,
+            types: (!c.types.is_empty()).then_some(c.types),
+            types_or: c.types_or,
+            exclude_types: c.exclude_types,
+            pass_files: c.pass_files,
+            always_run: c.always_run.then_some(true),
+            scope: c.scope,
+            stages: c.stages,
+            fix: Some(c.fix),
+            restage: c.restage,
+            timeout: c.timeout,
+            env: c.env,
+            require_serial: c.require_serial,
+        }
+    }
 }
 
 /// `scope = "files" | "project"`.

@@ -61,6 +61,11 @@ impl HookType {
             HookType::PrePush => "pre-push",
         }
     }
+
+    /// The hook type named `name` (`pre-commit`), if hephaestus knows it.
+    pub fn from_name(name: &str) -> Option<HookType> {
+        HookType::ALL.into_iter().find(|h| h.as_str() == name)
+    }
 }
 
 impl fmt::Display for HookType {

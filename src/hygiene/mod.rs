@@ -28,7 +28,7 @@ mod syntax;
 use std::path::PathBuf;
 
 pub use args::ArgsError;
-pub use registry::CheckId;
+pub use registry::{CheckId, FileFilter};
 
 /// Which check to run and its pre-commit-hooks style arguments (options
 /// only; the files come with the [`Context`]).

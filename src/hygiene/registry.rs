@@ -30,7 +30,6 @@ macro_rules! checks {
             }
 
             /// Which files pre-commit hands the check by default.
-            #[expect(dead_code, reason = "for the built-in hygiene steps' default files, which the built-ins work adds")]
             pub fn default_filter(self) -> FileFilter {
                 match self { $( CheckId::$variant => $filter, )* }
             }

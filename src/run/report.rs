@@ -399,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_names_the_first_failure_and_why() {
+    fn the_summary_names_the_first_failure_and_why_then_every_other() {
         let results = [
             result("a", 1, Status::Passed, Some(Exit::Code(0))),
             result("b", 2, Status::Failed, Some(Exit::TimedOut)),
@@ -407,6 +407,12 @@ mod tests {
         ];
         assert_eq!(
             failure_summary("guard-rails", &results, 5).as_deref(),
+            Some(
+                "guard-rails failed at step 2/5: b (timed out); 2 of 5 steps failed, also: c (exit 4)"
+            )
+        );
+        assert_eq!(
+            failure_summary("guard-rails", &results[..2], 5).as_deref(),
             Some("guard-rails failed at step 2/5: b (timed out)")
         );
         assert_eq!(failure_summary("guard-rails", &results[..1], 1), None);

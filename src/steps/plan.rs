@@ -163,6 +163,13 @@ mod tests {
             timeout: None,
             env: Default::default(),
             require_serial: false,
+            builtin: None,
+            files_regex: None,
+            exclude_regex: None,
+            types: Vec::new(),
+            types_or: Vec::new(),
+            exclude_types: Vec::new(),
+            always_run: false,
         };
         crate::steps::build::from_config(&config).unwrap()
     }

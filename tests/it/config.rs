@@ -235,3 +235,111 @@ fn listing(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// The step keys of issue 16: each bad value is exit 2 naming the file,
+/// the step and what is wrong.
+#[test]
+fn builtin_and_selection_keys_are_checked_when_read() {
+    let ctx = TestContext::new();
+    for (step, expected) in [
+        ("builtin = \"check-yaml\"\nargs = [\"--nope\"]", "--nope"),
+        ("builtin = \"check-yml\"", "did you mean \"check-yaml\""),
+        ("builtin = \"check-yaml\"\nrun = \"true\"", "not both"),
+        ("name = \"x\"", "needs `run`"),
+        (
+            "name = \"x\"\nrun = \"true\"\nargs = [\"-v\"]",
+            "`args` goes with `builtin`",
+        ),
+        (
+            "name = \"x\"\nrun = \"true\"\nfiles_regex = \"^(?!vendor/)\"",
+            "negative lookahead",
+        ),
+        (
+            "name = \"x\"\nrun = \"true\"\ntypes = [\"pyhton\"]",
+            "did you mean \"python\"",
+        ),
+    ] {
+        ctx.write(
+            "hephaestus.toml",
+            format!("[[guard-rails.steps]]\n{step}\n"),
+        );
+        let err = config_error(&ctx);
+        assert!(err.contains("[ROOT]/hephaestus.toml"), "{err}");
+        assert!(err.contains("guard-rails.steps[0]"), "{err}");
+        assert!(err.contains(expected), "{step}: {err}");
+    }
+}
+
+#[test]
+fn a_builtin_step_loads_with_the_checks_defaults_and_shows_as_written() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\nexclude_regex = '^vendor/'\n\n[[guard-rails.steps]]\nbuiltin = \"trailing-whitespace\"\nargs = [\"--markdown-linebreak-ext=md\"]\n",
+    );
+    let out = ctx.run(["config", "show", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let g = &json["config"]["guard-rails"];
+    assert_eq!(g["exclude_regex"], "^vendor/");
+    let step = &g["steps"][0];
+    assert_eq!(step["name"], "trailing-whitespace");
+    assert_eq!(step["builtin"], "trailing-whitespace");
+    assert_eq!(step["args"][0], "--markdown-linebreak-ext=md");
+    assert_eq!(step["types"][0], "text");
+    assert_eq!(step["fix"], true);
+    assert!(step.get("run").is_none(), "{step}");
+}
+
+/// Until the engine runs built-ins in process, a built-in step runs as
+/// `hephaestus builtin`: the fixer really fixes, and the hook fails.
+#[test]
+fn a_builtin_step_runs_in_a_hook() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nbuiltin = \"end-of-file-fixer\"\n",
+    );
+    ctx.write("a.txt", "no newline");
+    // A name like an option stays a file name.
+    ctx.write("-n.txt", "dash");
+    ctx.git(["add", "--", "a.txt", "-n.txt", "hephaestus.toml"]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(ctx.read("-n.txt"), b"dash\n");
+    assert!(
+        stderr(&out).contains("end-of-file-fixer") || stdout(&out).contains("end-of-file-fixer"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(ctx.read("a.txt"), b"no newline\n");
+}
+
+/// A built-in step gets only the files of its check's types and its
+/// regexes (the `[guard-rails]` ones included), as pre-commit gives them.
+#[test]
+fn a_builtin_step_gets_only_its_files() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\nexclude_regex = '^vendor/'\n\n[[guard-rails.steps]]\nbuiltin = \"check-yaml\"\nexclude_regex = 'skip\\.yaml$'\n",
+    );
+    // Not YAML at all, but not a YAML file either: never given to the check.
+    ctx.write("a.py", "x: [\n");
+    ctx.write("vendor/bad.yaml", "x: [\n");
+    ctx.write("skip.yaml", "x: [\n");
+    ctx.write("ok.yml", "x: 1\n");
+    ctx.git(["add", "."]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    ctx.write("bad.yaml", "x: [\n");
+    ctx.git(["add", "bad.yaml"]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("bad.yaml"), "{text}");
+    assert!(
+        !text.contains("a.py") && !text.contains("skip.yaml") && !text.contains("vendor/"),
+        "{text}"
+    );
+}

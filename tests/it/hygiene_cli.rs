@@ -179,3 +179,46 @@ fn git_checks_outside_a_repository_are_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
 }
+
+#[test]
+fn a_selection_picks_from_the_files_after_the_separator() {
+    let ctx = crate::common::TestContext::new();
+    ctx.write("a.yaml", "x: [\n");
+    ctx.write("b.txt", "x: [\n");
+    ctx.write("c.yaml", "x: 1\n");
+    let out = ctx.run([
+        "builtin",
+        "--types",
+        "yaml",
+        "check-yaml",
+        "--",
+        "b.txt",
+        "c.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::show(&out));
+    let out = ctx.run([
+        "builtin",
+        "--types",
+        "yaml",
+        "check-yaml",
+        "--",
+        "a.yaml",
+        "b.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", crate::common::show(&out));
+    let out = ctx.run([
+        "builtin",
+        "--exclude-regex",
+        "^a",
+        "--types",
+        "yaml",
+        "check-yaml",
+        "--",
+        "a.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::show(&out));
+    let out = ctx.run(["builtin", "--types", "yaml", "check-yaml", "a.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::show(&out));
+    let out = ctx.run(["builtin", "--types", "yml", "check-yaml", "--", "a.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::show(&out));
+}

@@ -10,10 +10,22 @@ use std::path::Path;
 /// layers of `src/lib.rs`, in order).
 const ORDER: &[&str] = &[
     // 1. leaves
-    "exit", "color", "printer", "error", "versions", "pyenv", "process", // 2.
-    "git", "tools",  // 3.
-    "config", // 4. domains
-    "cleanup", "drift", "release", "hygiene",  // 5.
+    "exit",
+    "color",
+    "printer",
+    "error",
+    "versions",
+    "pyenv",
+    "process",
+    "filetypes", // 2.
+    "git",
+    "tools",
+    "hygiene", // 3.
+    "config",  // 4. domains
+    "cleanup",
+    "drift",
+    "release",
+    "migrate",  // 5.
     "steps",    // 6.
     "run",      // 7.
     "hooks",    // 8.

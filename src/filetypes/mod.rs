@@ -1,0 +1,347 @@
+//! File type tags, as the `identify` package computes them for pre-commit's
+//! `types`, `types_or` and `exclude_types`: what the path is (`file`,
+//! `symlink`, `directory`, `socket`), whether it is `executable` or
+//! `non-executable`, whether its content is `text` or `binary`, and what
+//! language or format it is (`python`, `yaml`, `shell`, `dockerfile`, …) by
+//! its extension, its name, or for an executable without either, its
+//! shebang.
+//!
+//! The rules follow identify's documented behaviour step by step, so that a
+//! migrated `types = ["python"]` selects the same files as before: a
+//! directory, symlink or socket gets only that one tag (a symlink is never
+//! followed); a file gets `file`, its mode tag, the tags of its name, and
+//! when the name says nothing and the file is executable, the tags of its
+//! interpreter; then, unless a tag already fixed the encoding, `text` or
+//! `binary` from its first 1024 bytes. The tables of facts are in
+//! [`tables`] (transcribed from identify, see NOTICE);
+//! tests/it/filetypes_diff.rs runs identify itself on awkward files and
+//! compares.
+
+mod tables;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// A set of tags; every tag is a `'static` string from the tables.
+pub type Tags = BTreeSet<&'static str>;
+
+pub const DIRECTORY: &str = "directory";
+pub const SYMLINK: &str = "symlink";
+pub const SOCKET: &str = "socket";
+pub const FILE: &str = "file";
+pub const EXECUTABLE: &str = "executable";
+pub const NON_EXECUTABLE: &str = "non-executable";
+pub const TEXT: &str = "text";
+pub const BINARY: &str = "binary";
+
+const STRUCTURAL: &[&str] = &[
+    DIRECTORY,
+    SYMLINK,
+    SOCKET,
+    FILE,
+    EXECUTABLE,
+    NON_EXECUTABLE,
+    TEXT,
+    BINARY,
+];
+
+/// The tags of the file at `path` (not followed if it is a symlink).
+/// Errors when it does not exist or cannot be read.
+pub fn tags_from_path(path: &Path) -> std::io::Result<Tags> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::symlink_metadata(path)?;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return Ok(Tags::from([DIRECTORY]));
+    }
+    if kind.is_symlink() {
+        return Ok(Tags::from([SYMLINK]));
+    }
+    if kind.is_socket() {
+        return Ok(Tags::from([SOCKET]));
+    }
+    let mut tags = Tags::from([FILE]);
+    let executable = is_executable(path);
+    tags.insert(if executable {
+        EXECUTABLE
+    } else {
+        NON_EXECUTABLE
+    });
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let from_name = tags_from_filename(&name);
+    if !from_name.is_empty() {
+        tags.extend(from_name);
+    } else if executable
+        && kind.is_file()
+        && let Some(interpreter) = parse_shebang_from_file(path)?.first()
+    {
+        tags.extend(tags_from_interpreter(interpreter));
+    }
+    if !tags.contains(TEXT) && !tags.contains(BINARY) {
+        // A FIFO or device is never read: it could block forever.
+        let text = !kind.is_file() || file_is_text(path)?;
+        tags.insert(if text { TEXT } else { BINARY });
+    }
+    Ok(tags)
+}
+
+/// Executable for this process, as `access(2)` with `X_OK` says (for root:
+/// any execute bit).
+fn is_executable(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::EXEC_OK).is_ok()
+}
+
+/// The tags a file name gives: a whole-name entry (`Dockerfile`,
+/// `.bashrc`), or else the first dot-separated part that is one
+/// (`Dockerfile.xenial`), plus the tags of its extension (case-insensitive).
+pub fn tags_from_filename(name: &str) -> Tags {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let mut tags = Tags::new();
+    if let Some(found) = std::iter::once(name)
+        .chain(name.split('.'))
+        .find_map(|part| lookup(tables::NAMES, part))
+    {
+        tags.extend(found.iter().copied());
+    }
+    if let Some(ext) = extension(name) {
+        let ext = ext.to_lowercase();
+        if let Some(found) = lookup(tables::EXTENSIONS, &ext)
+            .or_else(|| lookup(tables::EXTENSIONS_NEED_BINARY_CHECK, &ext))
+        {
+            tags.extend(found.iter().copied());
+        }
+    }
+    tags
+}
+
+/// The extension as Python's `os.path.splitext` finds it, without the dot:
+/// after the last dot, provided something other than dots comes before that
+/// dot (`.bashrc` has none, `a.` has an empty one).
+fn extension(name: &str) -> Option<&str> {
+    let dot = name.rfind('.')?;
+    name[..dot]
+        .bytes()
+        .any(|b| b != b'.')
+        .then(|| &name[dot + 1..])
+}
+
+/// The tags of an interpreter (`/usr/bin/python3.12` → `python3`'s tags,
+/// trying `python3.12`, then `python3`).
+pub fn tags_from_interpreter(interpreter: &str) -> Tags {
+    let mut name = interpreter.rsplit('/').next().unwrap_or(interpreter);
+    while !name.is_empty() {
+        if let Some(found) = lookup(tables::INTERPRETERS, name) {
+            return found.iter().copied().collect();
+        }
+        name = name.rfind('.').map_or("", |dot| &name[..dot]);
+    }
+    Tags::new()
+}
+
+fn lookup(
+    table: &'static [(&'static str, &'static [&'static str])],
+    key: &str,
+) -> Option<&'static [&'static str]> {
+    table
+        .binary_search_by(|(k, _)| (*k).cmp(key))
+        .ok()
+        .map(|i| table[i].1)
+}
+
+/// Every tag there is (with repeats).
+pub fn all_tags() -> impl Iterator<Item = &'static str> {
+    let tables: [&'static [(&'static str, &'static [&'static str])]; 4] = [
+        tables::EXTENSIONS,
+        tables::EXTENSIONS_NEED_BINARY_CHECK,
+        tables::NAMES,
+        tables::INTERPRETERS,
+    ];
+    STRUCTURAL.iter().copied().chain(
+        tables
+            .into_iter()
+            .flat_map(|table| table.iter().flat_map(|(_, tags)| tags.iter().copied())),
+    )
+}
+
+/// Whether `tag` is one identify knows (what `types` may name).
+pub fn is_known_tag(tag: &str) -> bool {
+    all_tags().any(|t| t == tag)
+}
+
+/// Whether content looks like text: no byte of its first 1024 outside
+/// BEL..CR, ESC, and printable or high bytes (libmagic's rule, as identify
+/// has it; empty is text).
+pub fn is_text(head: &[u8]) -> bool {
+    head.iter()
+        .take(1024)
+        .all(|&b| matches!(b, 7..=13 | 27) || b >= 0x20 && b != 0x7f)
+}
+
+fn file_is_text(path: &Path) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)?
+        .take(1024)
+        .read_to_end(&mut head)?;
+    Ok(is_text(&head))
+}
+
+/// The shebang of an executable file: its command split into words, `/usr/bin/env`
+/// (and `env -S`) dropped; empty when the file is not executable or has none.
+pub fn parse_shebang_from_file(path: &Path) -> std::io::Result<Vec<String>> {
+    if !is_executable(path) {
+        return Ok(Vec::new());
+    }
+    let file = std::fs::File::open(path)?;
+    parse_shebang(&mut BufReader::new(file))
+}
+
+/// The shebang of content: `#!` then one line of printable ASCII, split
+/// shell-style (or on blanks when the quotes do not balance). A `nix-shell`
+/// shebang takes its interpreter from the `-i` of the `#!` lines after it.
+pub fn parse_shebang(reader: &mut impl BufRead) -> std::io::Result<Vec<String>> {
+    let Some(line) = shebang_line(reader)? else {
+        return Ok(Vec::new());
+    };
+    let mut cmd = split_shebang(line.trim());
+    if cmd.len() >= 2 && cmd[0] == "/usr/bin/env" && cmd[1] == "-S" {
+        cmd.drain(..2);
+    } else if cmd.first().is_some_and(|c| c == "/usr/bin/env") {
+        cmd.remove(0);
+    }
+    if cmd == ["nix-shell"] {
+        while let Some(line) = shebang_line(reader)? {
+            let words = split_shebang(line.trim());
+            for (i, word) in words.iter().enumerate().take(words.len().saturating_sub(1)) {
+                if word == "-i" {
+                    cmd = vec![words[i + 1].clone()];
+                }
+            }
+        }
+    }
+    Ok(cmd)
+}
+
+/// The rest of a line that starts with `#!`, if it does and is printable
+/// ASCII throughout.
+fn shebang_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match reader.read(&mut magic[got..])? {
+            0 => return Ok(None),
+            n => got += n,
+        }
+    }
+    if &magic != b"#!" {
+        return Ok(None);
+    }
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line)?;
+    let printable = line
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c));
+    if !printable {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+fn split_shebang(line: &str) -> Vec<String> {
+    shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(String::from).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(tags: &[&'static str]) -> Tags {
+        tags.iter().copied().collect()
+    }
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        for table in [
+            tables::EXTENSIONS,
+            tables::EXTENSIONS_NEED_BINARY_CHECK,
+            tables::NAMES,
+            tables::INTERPRETERS,
+        ] {
+            assert!(table.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+    }
+
+    #[test]
+    fn names_and_extensions() {
+        assert_eq!(tags_from_filename("a.py"), set(&["text", "python"]));
+        assert_eq!(tags_from_filename("A.PY"), set(&["text", "python"]));
+        assert!(tags_from_filename("Dockerfile").contains("dockerfile"));
+        assert!(tags_from_filename("Dockerfile.xenial").contains("dockerfile"));
+        assert!(tags_from_filename(".bashrc").contains("shell"));
+        assert!(tags_from_filename("Makefile").contains("makefile"));
+        assert!(tags_from_filename("noext").is_empty());
+        assert!(tags_from_filename("trailing.").is_empty());
+        assert_eq!(extension(".bashrc"), None);
+        assert_eq!(extension("..a"), None);
+        assert_eq!(extension("a.tar.gz"), Some("gz"));
+        assert_eq!(extension("a."), Some(""));
+    }
+
+    #[test]
+    fn interpreters_are_tried_from_the_longest_name() {
+        assert_eq!(
+            tags_from_interpreter("/usr/bin/python3.12"),
+            set(&["python", "python3"])
+        );
+        assert_eq!(tags_from_interpreter("bash"), set(&["shell", "bash"]));
+        assert!(tags_from_interpreter("/opt/unknown").is_empty());
+        assert!(tags_from_interpreter("").is_empty());
+    }
+
+    #[test]
+    fn shebangs() {
+        let parse = |s: &[u8]| parse_shebang(&mut &s[..]).unwrap();
+        assert_eq!(parse(b"#!/usr/bin/env python3\nx"), ["python3"]);
+        assert_eq!(parse(b"#!/usr/bin/env -S python3 -u\n"), ["python3", "-u"]);
+        assert_eq!(parse(b"#! /bin/sh -e"), ["/bin/sh", "-e"]);
+        assert_eq!(parse(b"#!\"/a b/python\"\n"), ["/a b/python"]);
+        assert_eq!(parse(b"#!/bin/'sh\n"), ["/bin/'sh"]);
+        assert!(parse(b"#!/usr/bin/caf\xc3\xa9\n").is_empty());
+        assert!(parse(b"# not\n").is_empty());
+        assert!(parse(b"#").is_empty());
+        assert_eq!(
+            parse(b"#!/usr/bin/env nix-shell\n#! nix-shell -i python3 -p x\n#!nope\nbody"),
+            ["python3"]
+        );
+    }
+
+    #[test]
+    fn text_and_binary() {
+        assert!(is_text(b""));
+        assert!(is_text(b"plain\r\n\x1b[0m\xc3\xa9"));
+        assert!(!is_text(b"a\0b"));
+        assert!(!is_text(b"\x7f"));
+        let mut late = vec![b'a'; 1024];
+        late.push(0);
+        assert!(is_text(&late));
+    }
+
+    #[test]
+    fn known_tags() {
+        for tag in [
+            "python",
+            "text",
+            "file",
+            "yaml",
+            "shell",
+            "symlink",
+            "executable",
+        ] {
+            assert!(is_known_tag(tag), "{tag}");
+        }
+        assert!(!is_known_tag("pyhton"));
+    }
+}
