@@ -666,6 +666,7 @@ mod tests {
             &[step],
             FileSet {
                 files: &files,
+                root: None,
                 none: false,
             },
             &Selection::default(),

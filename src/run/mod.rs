@@ -99,7 +99,7 @@ pub fn run(
         scope.files.len(),
         scope.mode
     ));
-    let plan = plan::plan(&steps, scope.file_set(), &settings.selection);
+    let plan = plan::plan(&steps, scope.file_set(&prepared.root), &settings.selection);
     clock.phase("planned");
     let kept = save(
         cx,

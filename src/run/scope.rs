@@ -44,9 +44,10 @@ pub struct RunScope {
 
 impl RunScope {
     /// The files of the run, for planning.
-    pub fn file_set(&self) -> FileSet<'_> {
+    pub fn file_set<'a>(&'a self, root: &'a Path) -> FileSet<'a> {
         FileSet {
             files: &self.files,
+            root: Some(root),
             none: self.no_file_set,
         }
     }

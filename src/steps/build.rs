@@ -5,7 +5,7 @@
 
 use super::presets;
 use crate::config::glob::PathMatcher;
-use crate::config::model::{CommandLine, StepConfig};
+use crate::config::model::{CommandLine, GuardRailsConfig, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
 use crate::pyenv::EnvHints;
@@ -59,7 +59,7 @@ pub fn pipeline(loaded: &Loaded, options: BuildOptions) -> anyhow::Result<Vec<St
     }
     steps.retain(|s| !disable.contains(&s.name));
     for (i, user) in loaded.config.guard_rails.steps.iter().enumerate() {
-        let step = from_config(user).map_err(|e| {
+        let step = from_config(user, &loaded.config.guard_rails).map_err(|e| {
             UserError::usage(format!("guard-rails.steps[{i}] ({}): {e}", user.name))
         })?;
         match steps.iter().position(|s| s.name == step.name) {
@@ -90,7 +90,10 @@ fn replacing(preset: &Step, mut user: Step, config: &StepConfig) -> Step {
 }
 
 /// A user step from `[[guard-rails.steps]]`.
-pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
+pub fn from_config(c: &StepConfig, top: &GuardRailsConfig) -> anyhow::Result<Step> {
+    let filter = c.filter(top);
+    let filter = (!filter.files.is_empty() || !filter.exclude.is_empty() || filter.needs_tags())
+        .then_some(filter);
     let argv = match &c.run {
         CommandLine::Argv(v) => v.clone(),
         CommandLine::Line(line) if c.shell => vec![line.clone()],
@@ -116,5 +119,7 @@ pub fn from_config(c: &StepConfig) -> anyhow::Result<Step> {
         optional_tool: false,
         is_formatter: false,
         check_argv: None,
+        filter,
+        always_run: c.always_run,
     })
 }

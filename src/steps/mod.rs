@@ -15,6 +15,7 @@ pub mod presets;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::config::filter::StepFilter;
 use crate::config::glob::PathMatcher;
 pub use crate::config::model::Scope;
 use crate::git::HookType;
@@ -61,6 +62,13 @@ pub struct Step {
     /// How to run it without writing files (a formatter's `--check`): what
     /// pre-push runs instead, so a push never edits the work tree.
     pub check_argv: Option<Vec<String>>,
+    /// pre-commit style selection beyond the globs: regexes and file type
+    /// tags (`files_regex`, `types`, …; the `[guard-rails]` regexes folded
+    /// in). `None`: the globs alone decide.
+    pub filter: Option<StepFilter>,
+    /// Run even when none of the files in scope is for it (pre-commit's
+    /// `always_run`), with the files that are.
+    pub always_run: bool,
 }
 
 impl Step {

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::git::{BString, HookType};
+use std::path::Path;
+
+use crate::git::{BString, ByteSlice, HookType};
 
 use super::{Scope, Step};
 
@@ -28,6 +30,9 @@ pub struct Selection {
 #[derive(Debug, Clone, Copy)]
 pub struct FileSet<'a> {
     pub files: &'a [BString],
+    /// The work tree, where file type tags are read (`types` keys); none
+    /// outside a work tree, where a step that needs tags gets no files.
+    pub root: Option<&'a Path>,
     /// The hook type has no file set (post-commit, post-checkout, ...):
     /// project steps run unconditionally, file steps are skipped.
     pub none: bool,
@@ -99,9 +104,32 @@ pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
     step
 }
 
+/// Whether the step's regexes and type tags select `path` (the tags are
+/// read only for a step that asks for types).
+fn selected(step: &Step, path: &BString, root: Option<&Path>) -> bool {
+    let Some(filter) = &step.filter else {
+        return true;
+    };
+    let text = path.to_str_lossy();
+    if !filter.matches_path(&text) {
+        return false;
+    }
+    if !filter.needs_tags() {
+        return true;
+    }
+    let Some(root) = root else {
+        return false;
+    };
+    match crate::filetypes::tags_from_path(&root.join(crate::git::bytes_to_os(path))) {
+        Ok(tags) => filter.matches_tags(&tags),
+        Err(_) => false,
+    }
+}
+
 /// Plan `steps` over `files`.
 pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
     let no_file_set = files.none;
+    let root = files.root;
     let files = files.files;
     let mut out = Vec::new();
     for step in steps {
@@ -115,7 +143,7 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
         }
         let matched: Vec<BString> = files
             .iter()
-            .filter(|f| step.matcher.matches(f))
+            .filter(|f| step.matcher.matches(f) && selected(step, f, root))
             .cloned()
             .collect();
         let skip = if selection.skip.contains(&step.name) {
@@ -125,7 +153,9 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
         } else {
             match step.scope {
                 Scope::Project if selection.whole_project || no_file_set => None,
-                Scope::Project | Scope::Files if matched.is_empty() => Some(SkipReason::NoFiles),
+                Scope::Project | Scope::Files if matched.is_empty() && !step.always_run => {
+                    Some(SkipReason::NoFiles)
+                }
                 _ if no_file_set => Some(SkipReason::NoFiles),
                 _ => None,
             }
@@ -171,7 +201,7 @@ mod tests {
             exclude_types: Vec::new(),
             always_run: false,
         };
-        crate::steps::build::from_config(&config).unwrap()
+        crate::steps::build::from_config(&config, &Default::default()).unwrap()
     }
 
     fn files(paths: &[&str]) -> Vec<BString> {
@@ -203,6 +233,7 @@ mod tests {
             &steps,
             FileSet {
                 files: &paths,
+                root: None,
                 none: false,
             },
             &Selection::default(),
@@ -228,6 +259,7 @@ mod tests {
         let paths = files(&["x"]);
         let set = FileSet {
             files: &paths,
+            root: None,
             none: false,
         };
         let selection = Selection {
@@ -280,6 +312,7 @@ mod tests {
         };
         let empty = FileSet {
             files: &none,
+            root: None,
             none: false,
         };
         // No files in scope: both skipped, unless the run is the whole
@@ -294,6 +327,7 @@ mod tests {
         let some = files(&["a.py"]);
         let no_set = FileSet {
             files: &some,
+            root: None,
             none: true,
         };
         assert_eq!(skips(no_set, false), [None, Some(SkipReason::NoFiles)]);
@@ -313,6 +347,7 @@ mod tests {
             &steps,
             FileSet {
                 files: &paths,
+                root: None,
                 none: false,
             },
             &selection,

@@ -195,6 +195,8 @@ fn to_step(d: &Def) -> Step {
         optional_tool: d.optional,
         is_formatter: d.formatter,
         check_argv: None,
+        filter: None,
+        always_run: false,
     }
 }
 
@@ -301,6 +303,8 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         optional_tool: false,
         is_formatter: false,
         check_argv: None,
+        filter: None,
+        always_run: false,
     }
 }
 
@@ -386,6 +390,7 @@ mod fit_tests {
         let files = vec![crate::git::BString::from("a.py")];
         let set = FileSet {
             files: &files,
+            root: None,
             none: false,
         };
         let commit = plan(

@@ -276,3 +276,34 @@ fn list_show_verbose_and_json_name_the_command_program_and_version() {
         "{doc}"
     );
 }
+
+#[test]
+fn run_steps_get_only_the_files_their_regexes_and_types_select() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\nexclude_regex = '^vendor/'\n\n[[guard-rails.steps]]\nname = \"py\"\nrun = [\"sh\", \"-c\", \"printf '%s\\\\n' \\\"$@\\\" >> ../py.txt\", \"py\"]\ntypes = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"docs\"\nrun = [\"sh\", \"-c\", \"printf '%s\\\\n' \\\"$@\\\" >> ../docs.txt\", \"docs\"]\nfiles_regex = '\\.(md|rst)$'\n\n[[guard-rails.steps]]\nname = \"always\"\nrun = [\"sh\", \"-c\", \"echo ran >> ../always.txt\"]\nfiles_regex = '^nothing-matches$'\nalways_run = true\npass_files = false\n",
+    );
+    ctx.write("a.py", "x = 1\n");
+    executable(&ctx, "tool", "#!/usr/bin/env python3\nprint(1)\n");
+    ctx.write("README.md", "# r\n");
+    ctx.write("notes.txt", "n\n");
+    ctx.write("vendor/b.py", "y = 2\n");
+    ctx.commit_all("base");
+    let out = ctx.run(["hook", "run", "pre-commit", "--all-files"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let read = |f: &str| std::fs::read_to_string(ctx.base.join(f)).unwrap_or_default();
+    let mut py: Vec<String> = read("py.txt").lines().map(String::from).collect();
+    py.sort();
+    assert_eq!(
+        py,
+        ["a.py", "tool"],
+        "python by extension and by shebang; vendor/ excluded"
+    );
+    assert_eq!(read("docs.txt"), "README.md\n");
+    assert_eq!(
+        read("always.txt"),
+        "ran\n",
+        "always_run runs with no file for it"
+    );
+}
