@@ -212,6 +212,29 @@ pub fn starter(detected: &[Preset]) -> String {
 # timeout = "5m"
 # require_serial = false
 
+# Turn preset steps off by name.
+# disable = ["pip-audit"]
+
+# Built-in hygiene checks (the pre-commit-hooks ids, run by hephaestus
+# itself; docs/builtins.md lists all 19 and their options). Uncomment the
+# ones you want:
+# [[guard-rails.steps]]
+# builtin = "trailing-whitespace"
+# args = ["--markdown-linebreak-ext=md"]
+#
+# [[guard-rails.steps]]
+# builtin = "end-of-file-fixer"
+#
+# [[guard-rails.steps]]
+# builtin = "check-yaml"
+#
+# [[guard-rails.steps]]
+# builtin = "check-merge-conflict"
+#
+# [[guard-rails.steps]]
+# builtin = "check-added-large-files"
+# args = ["--maxkb=500"]
+
 [cleanup]
 # What a hook does when junk (such as .DS_Store) is about to be committed:
 # "fail" (print the `git rm --cached` fix) or "unstage".

@@ -62,7 +62,12 @@ pub fn tags_from_path(path: &Path) -> std::io::Result<Tags> {
         return Ok(Tags::from([SOCKET]));
     }
     let mut tags = Tags::from([FILE]);
-    let executable = is_executable(path);
+    // No execute bit at all: not executable for anyone, root included,
+    // without asking access(2).
+    let executable = {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0 && is_executable(path)
+    };
     tags.insert(if executable {
         EXECUTABLE
     } else {

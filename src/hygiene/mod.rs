@@ -32,7 +32,7 @@ pub use registry::{CheckId, FileFilter};
 
 /// Which check to run and its pre-commit-hooks style arguments (options
 /// only; the files come with the [`Context`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSpec {
     pub id: CheckId,
     pub args: Vec<String>,

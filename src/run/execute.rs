@@ -153,6 +153,7 @@ impl Executor<'_> {
         let mut results: Vec<Option<StepResult>> = vec![None; group.len()];
         let envs: Vec<Vec<(String, String)>> = group.iter().map(|p| self.env_for(p)).collect();
         let mut tasks: Vec<Task> = Vec::new();
+        let mut in_process: Vec<usize> = Vec::new();
         // Serial steps keep their batches together in one task list.
         let mut serial: Vec<Vec<Task>> = Vec::new();
         for (k, p) in group.iter().enumerate() {
@@ -166,8 +167,28 @@ impl Executor<'_> {
                     Ok(t) => tasks.extend(t),
                     Err(r) => results[k] = Some(*r),
                 },
-                Action::Cleanup | Action::Drift => {
-                    results[k] = Some(self.run_in_process(p));
+                Action::Cleanup | Action::Drift | Action::Hygiene(_) => in_process.push(k),
+            }
+        }
+        // In-process steps (built-in checks, cleanup, drift) run side by
+        // side, each on its own thread.
+        let in_process_steps = self.in_process;
+        match in_process.as_slice() {
+            [] => {}
+            [k] => results[*k] = Some(run_in_process(in_process_steps, &group[*k])),
+            several => {
+                let done: Vec<(usize, StepResult)> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = several
+                        .iter()
+                        .map(|&k| {
+                            let p = &group[k];
+                            scope.spawn(move || (k, run_in_process(in_process_steps, p)))
+                        })
+                        .collect();
+                    handles.into_iter().filter_map(|h| h.join().ok()).collect()
+                });
+                for (k, r) in done {
+                    results[k] = Some(r);
                 }
             }
         }
@@ -340,50 +361,13 @@ impl Executor<'_> {
         r
     }
 
-    /// Run an in-process step on its own thread, waiting at most its
-    /// timeout: a step that takes longer fails as timed out and its result,
-    /// should it still come, is ignored (a thread cannot be stopped; it
-    /// ends with hephaestus).
-    fn run_in_process(&self, p: &Planned) -> StepResult {
-        let start = Instant::now();
-        let Some(job) = self.in_process.job(&p.step.action, &p.files) else {
-            return Self::skipped(p, Status::Passed);
-        };
-        let outcome = match p.step.timeout {
-            None => Some(job()),
-            Some(limit) => {
-                let (tx, rx) = mpsc::channel();
-                std::thread::spawn(move || {
-                    let _ = tx.send(job());
-                });
-                rx.recv_timeout(limit).ok()
-            }
-        };
-        let mut r = Self::skipped(p, Status::Failed);
-        r.duration = start.elapsed();
-        match outcome {
-            Some(outcome) => {
-                if outcome.passed {
-                    r.status = Status::Passed;
-                }
-                r.exit = Some(Exit::Code(if outcome.passed { 0 } else { 1 }));
-                r.output = outcome.output.into_bytes();
-            }
-            None => {
-                r.exit = Some(Exit::TimedOut);
-                r.message = Some(format!(
-                    "timed out after {:.1}s; hephaestus stopped waiting for it",
-                    p.step.timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
-                ));
-            }
-        }
-        r
-    }
-
     /// Run a fixer alone, then find what it changed.
     fn run_fixer(&self, p: &Planned) -> StepResult {
         if p.skip.is_some() {
             return self.run_group(std::slice::from_ref(p)).remove(0);
+        }
+        if matches!(p.step.action, Action::Hygiene(_)) {
+            return self.run_builtin_fixer(p);
         }
         let before = self.fingerprints(p);
         let mut result = self.run_group(std::slice::from_ref(p)).remove(0);
@@ -411,6 +395,46 @@ impl Executor<'_> {
             .iter()
             .map(|path| (path.clone(), after.files.get(path).copied()))
             .collect();
+        self.conclude_fixer(p, result, modified, &before.unstaged)
+    }
+
+    /// A built-in fixer runs in process and says which files it rewrote,
+    /// so nothing is hashed before and after: its edits are those files,
+    /// fingerprinted once it is done.
+    fn run_builtin_fixer(&self, p: &Planned) -> StepResult {
+        let restage = p.step.restage && self.settings.restage_allowed;
+        let unstaged_before: BTreeSet<BString> = match (restage, self.repo) {
+            (true, Some(repo)) => repo
+                .unstaged_paths()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        let mut result = self.run_group(std::slice::from_ref(p)).remove(0);
+        let modified = std::mem::take(&mut result.modified);
+        if modified.is_empty() {
+            return result;
+        }
+        result.edited = modified
+            .iter()
+            .map(|path| {
+                let fp = fingerprint(&self.settings.root.join(bytes_to_os(path)));
+                (path.clone(), fp)
+            })
+            .collect();
+        self.conclude_fixer(p, result, modified, &unstaged_before)
+    }
+
+    /// A fixer changed `modified`: re-stage what may be (`restage`), and
+    /// fail the step for the rest.
+    fn conclude_fixer(
+        &self,
+        p: &Planned,
+        mut result: StepResult,
+        modified: Vec<BString>,
+        unstaged_before: &BTreeSet<BString>,
+    ) -> StepResult {
         if p.step.restage && self.settings.restage_allowed {
             // Only files that had no unstaged changes before the fixer: for
             // them the work tree minus the index is exactly the fixer's
@@ -418,7 +442,7 @@ impl Executor<'_> {
             let (clean, dirty): (Vec<BString>, Vec<BString>) = modified
                 .iter()
                 .cloned()
-                .partition(|f| !before.unstaged.contains(f));
+                .partition(|f| !unstaged_before.contains(f));
             match self.repo.map(|r| crate::git::write::add_paths(r, &clean)) {
                 Some(Ok(())) => {
                     result.restaged = clean;
@@ -592,6 +616,47 @@ fn blame(
     }
 }
 
+/// Run an in-process step on its own thread, waiting at most its
+/// timeout: a step that takes longer fails as timed out and its result,
+/// should it still come, is ignored (a thread cannot be stopped; it
+/// ends with hephaestus).
+fn run_in_process(in_process: &dyn InProcess, p: &Planned) -> StepResult {
+    let start = Instant::now();
+    let Some(job) = in_process.job(&p.step.action, &p.files) else {
+        return Executor::skipped(p, Status::Passed);
+    };
+    let outcome = match p.step.timeout {
+        None => Some(job()),
+        Some(limit) => {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(job());
+            });
+            rx.recv_timeout(limit).ok()
+        }
+    };
+    let mut r = Executor::skipped(p, Status::Failed);
+    r.duration = start.elapsed();
+    match outcome {
+        Some(outcome) => {
+            if outcome.passed {
+                r.status = Status::Passed;
+            }
+            r.modified = outcome.modified;
+            r.exit = Some(Exit::Code(if outcome.passed { 0 } else { 1 }));
+            r.output = outcome.output.into_bytes();
+        }
+        None => {
+            r.exit = Some(Exit::TimedOut);
+            r.message = Some(format!(
+                "timed out after {:.1}s; hephaestus stopped waiting for it",
+                p.step.timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
+            ));
+        }
+    }
+    r
+}
+
 /// Fold the batches of one step into its result.
 fn combine(p: &Planned, runs: Vec<process::Outcome>, duration: Duration) -> StepResult {
     let mut output = Vec::new();
@@ -653,6 +718,7 @@ mod tests {
                 InProcessOutcome {
                     passed: true,
                     output: "done".to_string(),
+                    modified: Vec::new(),
                 }
             }))
         }

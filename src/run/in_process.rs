@@ -12,10 +12,12 @@ use crate::printer::Printer;
 use crate::steps::Action;
 
 /// The outcome of an in-process step.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct InProcessOutcome {
     pub passed: bool,
     pub output: String,
+    /// Files the step rewrote (a built-in fixer), relative to the root.
+    pub modified: Vec<BString>,
 }
 
 /// An in-process step ready to run on any thread.
@@ -30,6 +32,9 @@ pub trait InProcess: Sync {
 /// The in-process steps of one project.
 pub struct ProjectSteps {
     pub loaded: Arc<Loaded>,
+    /// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF` of a ref-range run, for
+    /// the built-in checks that compare a range.
+    pub ref_range: Option<(String, String)>,
     /// The hook being run: junk is unstaged (`[cleanup] hook = "unstage"`)
     /// only in a pre-commit hook, where the index is about to be committed.
     pub hook: Option<HookType>,
@@ -45,8 +50,44 @@ impl InProcess for ProjectSteps {
                 Some(Box::new(move || cleanup_step(&loaded, hook, &files)))
             }
             Action::Drift => Some(Box::new(move || drift_step(&loaded))),
+            Action::Hygiene(spec) => {
+                let ctx = crate::hygiene::Context {
+                    dir: loaded.root.clone(),
+                    files: files
+                        .iter()
+                        .map(|f| std::path::PathBuf::from(crate::git::bytes_to_os(f)))
+                        .collect(),
+                    ref_range: self.ref_range.clone(),
+                };
+                let spec = spec.clone();
+                Some(Box::new(move || hygiene_step(&spec, &ctx)))
+            }
             Action::Command { .. } => None,
         }
+    }
+}
+
+/// A built-in check: its output is what the pre-commit-hooks script would
+/// print; the files a fixer rewrote come back for the executor.
+fn hygiene_step(
+    spec: &crate::hygiene::CheckSpec,
+    ctx: &crate::hygiene::Context,
+) -> InProcessOutcome {
+    match crate::hygiene::run(spec, ctx) {
+        Ok(outcome) => InProcessOutcome {
+            passed: !outcome.failed,
+            output: format!("{}{}", outcome.stdout, outcome.stderr),
+            modified: outcome
+                .modified
+                .iter()
+                .map(|p| BString::from(p.as_os_str().as_encoded_bytes()))
+                .collect(),
+        },
+        Err(e) => InProcessOutcome {
+            passed: false,
+            output: format!("{}: {e}", spec.id.as_str()),
+            modified: Vec::new(),
+        },
     }
 }
 
@@ -57,6 +98,7 @@ fn cleanup_step(loaded: &Loaded, hook: Option<HookType>, files: &[BString]) -> I
             return InProcessOutcome {
                 passed: false,
                 output: format!("cleanup settings: {e}"),
+                modified: Vec::new(),
             };
         }
     };
@@ -66,6 +108,7 @@ fn cleanup_step(loaded: &Loaded, hook: Option<HookType>, files: &[BString]) -> I
         return InProcessOutcome {
             passed: true,
             output: String::new(),
+            modified: Vec::new(),
         };
     }
     let can_unstage = matches!(hook, Some(HookType::PreCommit | HookType::PreMergeCommit));
@@ -81,16 +124,19 @@ fn cleanup_step(loaded: &Loaded, hook: Option<HookType>, files: &[BString]) -> I
                         .collect::<Vec<_>>()
                         .join("\n")
                 ),
+                modified: Vec::new(),
             },
             Err(e) => InProcessOutcome {
                 passed: false,
                 output: format!("could not unstage the junk paths: {e}"),
+                modified: Vec::new(),
             },
         };
     }
     InProcessOutcome {
         passed: false,
         output: cleanup::render_failure(&Printer::plain(), &hits),
+        modified: Vec::new(),
     }
 }
 
@@ -101,10 +147,12 @@ fn drift_step(loaded: &Loaded) -> InProcessOutcome {
         Ok(report) => InProcessOutcome {
             passed: report.ok(),
             output: crate::drift::render_text(&report, false),
+            modified: Vec::new(),
         },
         Err(e) => InProcessOutcome {
             passed: false,
             output: format!("drift check failed: {e}"),
+            modified: Vec::new(),
         },
     }
 }

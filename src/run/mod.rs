@@ -450,6 +450,7 @@ fn execute(
         in_process: &ProjectSteps {
             loaded: Arc::clone(&prepared.loaded),
             hook: prepared.settings.hook,
+            ref_range: ref_range(&scope.env),
         },
         children: &prepared.children,
         interrupted: &prepared.interrupted,
@@ -499,6 +500,13 @@ fn activation(cx: &RunContext<'_>, root: &Path) -> Vec<(String, String)> {
             Vec::new()
         }
     }
+}
+
+/// The ref range of a pre-push or `--from-ref/--to-ref` run, from the
+/// variables steps get (`PRE_COMMIT_FROM_REF`, `PRE_COMMIT_TO_REF`).
+fn ref_range(env: &[(String, String)]) -> Option<(String, String)> {
+    let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    Some((get("PRE_COMMIT_FROM_REF")?, get("PRE_COMMIT_TO_REF")?))
 }
 
 /// The fixers' last edit of each path, for the keeper.

@@ -100,12 +100,16 @@ pub fn from_config(c: &StepConfig, top: &GuardRailsConfig) -> anyhow::Result<Ste
         CommandLine::Line(line) => shlex::split(line)
             .ok_or_else(|| anyhow::anyhow!("cannot split {line:?} into arguments"))?,
     };
-    Ok(Step {
-        name: c.name.clone(),
-        action: Action::Command {
+    let action = match &c.builtin {
+        Some(b) => Action::Hygiene(b.spec()),
+        None => Action::Command {
             argv,
             shell: c.shell,
         },
+    };
+    Ok(Step {
+        name: c.name.clone(),
+        action,
         matcher: PathMatcher::new(&c.files, &c.exclude)?,
         pass_files: c.pass_files.unwrap_or(true),
         scope: c.scope.unwrap_or_default(),

@@ -30,6 +30,9 @@ pub enum Action {
     Cleanup,
     /// Compare installed tool versions with the declared ones.
     Drift,
+    /// A built-in pre-commit-hooks check ([`crate::hygiene`]), run in
+    /// process over all the step's files at once.
+    Hygiene(crate::hygiene::CheckSpec),
 }
 
 /// How to tell the user to install a missing tool.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use std::path::Path;
 
+use crate::filetypes::Tags;
 use crate::git::{BString, ByteSlice, HookType};
 
 use super::{Scope, Step};
@@ -104,32 +105,67 @@ pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
     step
 }
 
-/// Whether the step's regexes and type tags select `path` (the tags are
-/// read only for a step that asks for types).
-fn selected(step: &Step, path: &BString, root: Option<&Path>) -> bool {
+/// The file type tags of the files in scope, read once per run and only
+/// when some step selects by type, on every core (a tag may need the
+/// file's first bytes: text or binary, a shebang).
+struct TagCache<'a> {
+    root: Option<&'a Path>,
+    files: &'a [BString],
+    tags: std::sync::OnceLock<Vec<Option<Tags>>>,
+}
+
+impl<'a> TagCache<'a> {
+    fn get(&self, index: usize) -> Option<&Tags> {
+        let root = self.root?;
+        self.tags
+            .get_or_init(|| read_tags(root, self.files))
+            .get(index)?
+            .as_ref()
+    }
+}
+
+fn read_tags(root: &Path, files: &[BString]) -> Vec<Option<Tags>> {
+    let one =
+        |f: &BString| crate::filetypes::tags_from_path(&root.join(crate::git::bytes_to_os(f))).ok();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if files.len() < 512 || cores == 1 {
+        return files.iter().map(one).collect();
+    }
+    let chunk = files.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Whether the step's regexes and type tags select the file at `index`.
+fn selected(step: &Step, index: usize, path: &BString, tags: &TagCache<'_>) -> bool {
     let Some(filter) = &step.filter else {
         return true;
     };
-    let text = path.to_str_lossy();
-    if !filter.matches_path(&text) {
+    if !filter.matches_path(&path.to_str_lossy()) {
         return false;
     }
     if !filter.needs_tags() {
         return true;
     }
-    let Some(root) = root else {
-        return false;
-    };
-    match crate::filetypes::tags_from_path(&root.join(crate::git::bytes_to_os(path))) {
-        Ok(tags) => filter.matches_tags(&tags),
-        Err(_) => false,
-    }
+    tags.get(index).is_some_and(|t| filter.matches_tags(t))
 }
 
 /// Plan `steps` over `files`.
 pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
     let no_file_set = files.none;
-    let root = files.root;
+    let tags = TagCache {
+        root: files.root,
+        files: files.files,
+        tags: std::sync::OnceLock::new(),
+    };
     let files = files.files;
     let mut out = Vec::new();
     for step in steps {
@@ -143,8 +179,9 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
         }
         let matched: Vec<BString> = files
             .iter()
-            .filter(|f| step.matcher.matches(f) && selected(step, f, root))
-            .cloned()
+            .enumerate()
+            .filter(|(i, f)| step.matcher.matches(f) && selected(step, *i, f, &tags))
+            .map(|(_, f)| f.clone())
             .collect();
         let skip = if selection.skip.contains(&step.name) {
             Some(SkipReason::Skipped)

@@ -264,7 +264,10 @@ fn builtin_and_selection_keys_are_checked_when_read() {
             format!("[[guard-rails.steps]]\n{step}\n"),
         );
         let err = config_error(&ctx);
-        assert!(err.contains("[ROOT]/hephaestus.toml"), "{err}");
+        assert!(
+            err.contains(&format!("{}:", ctx.root.join("hephaestus.toml").display())),
+            "{err}"
+        );
         assert!(err.contains("guard-rails.steps[0]"), "{err}");
         assert!(err.contains(expected), "{step}: {err}");
     }

@@ -307,3 +307,84 @@ fn run_steps_get_only_the_files_their_regexes_and_types_select() {
         "always_run runs with no file for it"
     );
 }
+
+#[test]
+fn init_offers_the_built_in_checks_and_they_load_when_uncommented() {
+    let ctx = TestContext::new();
+    let out = ctx.run(["init"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8(ctx.read("hephaestus.toml")).unwrap();
+    // Uncomment the built-in block, as a user would.
+    let start = text
+        .find("# [[guard-rails.steps]]\n# builtin")
+        .expect(&text);
+    let end = text[start..].find("\n\n").map(|e| start + e).unwrap();
+    let block: String = text[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n");
+    ctx.write(
+        "hephaestus.toml",
+        format!("{}{block}{}", &text[..start], &text[end..]),
+    );
+    let out = ctx.run(["config", "show", "--resolved", "--format", "json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = doc["pipeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for id in [
+        "trailing-whitespace",
+        "end-of-file-fixer",
+        "check-yaml",
+        "check-merge-conflict",
+        "check-added-large-files",
+    ] {
+        assert!(names.contains(&id), "{id} in {names:?}");
+    }
+}
+
+#[test]
+fn built_in_steps_run_in_process_and_their_fixes_go_through_the_keeper() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nbuiltin = \"trailing-whitespace\"\n\n[[guard-rails.steps]]\nbuiltin = \"check-yaml\"\n",
+    );
+    ctx.write("a.txt", "clean\nmiddle\nend\n");
+    ctx.write("c.yaml", "k: v\n");
+    ctx.commit_all("base");
+    ctx.run(["hook", "install"]);
+    // Staged: trailing spaces; unstaged on top: a later line.
+    ctx.write("a.txt", "clean  \nmiddle\nend\n");
+    ctx.git(["add", "a.txt"]);
+    ctx.write("a.txt", "clean  \nmiddle\nend\nmore work\n");
+    ctx.write("c.yaml", "k: [unclosed\n");
+    ctx.git(["add", "c.yaml"]);
+    let out = ctx.run(["hook", "run", "pre-commit", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let step = |n: &str| {
+        doc["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap_or_else(|| panic!("{n}: {doc}"))
+            .clone()
+    };
+    let tw = step("trailing-whitespace");
+    assert_eq!(tw["status"], "failed", "{doc}");
+    assert_eq!(tw["modified_files"], serde_json::json!(["a.txt"]), "{doc}");
+    assert!(tw["command"].is_null(), "in process, no command: {doc}");
+    let yaml = step("check-yaml");
+    assert_eq!(yaml["status"], "failed", "{doc}");
+    assert!(yaml["output"].as_str().unwrap().contains("c.yaml"), "{doc}");
+    // The fix merged with the unstaged line; the index still has what was staged.
+    assert_eq!(ctx.read("a.txt"), b"clean\nmiddle\nend\nmore work\n");
+    assert_eq!(ctx.git(["show", ":a.txt"]), b"clean  \nmiddle\nend\n");
+}
