@@ -519,7 +519,7 @@ fn pre_commit_uninstall_puts_our_shim_back_in_front() {
     assert!(!ctx.root.join(".git/hooks/pre-commit.legacy").exists());
     let list = ok(ctx.run(["hook", "list"]), "hook list");
     assert!(
-        list.contains("\npre-commit\n  - cleanup\n  - mark\n"),
+        list.contains("\npre-commit\n  - cleanup (built in)\n  - mark: "),
         "{list}"
     );
     ctx.git(["add", "-A"]);
