@@ -564,10 +564,7 @@ fn json_report(
 }
 
 fn project_root(ctx: &Context) -> PathBuf {
-    crate::git::Repo::discover(&ctx.cwd)
-        .ok()
-        .and_then(|r| r.work_tree().ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| ctx.cwd.clone())
+    crate::project::locate(&ctx.cwd).1
 }
 
 /// Where the manifest being undone lives.
@@ -599,11 +596,7 @@ const TRACKED: &str =
 
 fn run_undo(ctx: &Context, args: &UndoArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
-    let repo = crate::git::Repo::discover(&ctx.cwd).ok();
-    let root = repo
-        .as_ref()
-        .and_then(|r| r.work_tree().ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| ctx.cwd.clone());
+    let (repo, root) = crate::project::locate(&ctx.cwd);
     let current_root = root.canonicalize().map_err(|e| CleanupError::BadRoot {
         path: root.clone(),
         message: e.to_string(),

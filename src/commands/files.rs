@@ -8,7 +8,6 @@ use std::io::Write;
 
 use crate::commands::Context;
 use crate::exit::ExitStatus;
-use crate::git::Repo;
 use crate::run::scope::{self, Override};
 
 #[derive(Debug, clap::Args)]
@@ -55,8 +54,7 @@ impl FilesArgs {
 }
 
 pub fn run(ctx: &Context, args: &FilesArgs) -> anyhow::Result<ExitStatus> {
-    let repo = Repo::discover(&ctx.cwd)?;
-    repo.work_tree()?;
+    let (repo, _) = crate::project::work_tree(&ctx.cwd)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let end: &[u8] = if args.null { b"\0" } else { b"\n" };
     let overrides = args.overrides();

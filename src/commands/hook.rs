@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use crate::commands::Context;
 use crate::exit::ExitStatus;
-use crate::git::{HookType, Repo};
+use crate::git::HookType;
 use crate::hooks::install::{self, HookFile, HookState, How, Uninstalled};
 use crate::printer::Tone;
 use crate::run;
@@ -72,9 +72,8 @@ pub fn run(ctx: &Context, cmd: HookCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn install_hooks(ctx: &Context, args: &InstallArgs) -> anyhow::Result<ExitStatus> {
-    let repo = Repo::discover(&ctx.cwd)?;
-    let root = repo.work_tree()?.to_path_buf();
-    let loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
+    let project = ctx.work_tree_project()?;
+    let (repo, loaded) = (&project.repo, &project.config);
     let dir = repo.hooks_dir()?;
     dir.check_not_shared(args.force)?;
     let types: Vec<HookType> = if !args.hook_types.is_empty() {
@@ -126,7 +125,7 @@ fn install_hooks(ctx: &Context, args: &InstallArgs) -> anyhow::Result<ExitStatus
 }
 
 fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitStatus> {
-    let repo = Repo::discover(&ctx.cwd)?;
+    let (repo, _) = crate::project::work_tree(&ctx.cwd)?;
     let dir = repo.hooks_dir()?;
     let types: Vec<HookType> = if args.hook_types.is_empty() {
         HookType::ALL.to_vec()
@@ -152,18 +151,17 @@ fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitSt
 }
 
 fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let repo = Repo::discover(&ctx.cwd)?;
-    let root = repo.work_tree()?.to_path_buf();
-    let loaded = crate::config::load(&root, ctx.config_path.as_deref())?;
+    let project = ctx.work_tree_project()?;
+    let (repo, root, loaded) = (&project.repo, &project.root, &project.config);
     let steps = build::pipeline(
-        &loaded,
+        loaded,
         build::BuildOptions {
             env_hints: crate::pyenv::EnvHints::from_process(),
             ..build::BuildOptions::default()
         },
     )?;
     let dir = repo.hooks_dir()?;
-    let describer = Describer::new(&root, VersionProbe::Run);
+    let describer = Describer::new(root, VersionProbe::Run);
     let p = &ctx.printer;
     let origin = match &dir.configured {
         Some((value, scope)) => format!(" (core.hooksPath = {value:?}, {scope})"),
@@ -264,8 +262,7 @@ fn run_hook(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn recover(ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let repo = Repo::discover(&ctx.cwd)?;
-    repo.work_tree()?;
+    let (repo, _) = crate::project::work_tree(&ctx.cwd)?;
     let p = &ctx.printer;
     let Some(done) = keeper::recover(&repo, keeper::RecoverSettings::default())? else {
         p.status("nothing to recover: no unfinished hook run");

@@ -10,7 +10,7 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use crate::commands::Context;
-use crate::config::{self, Preset, presets};
+use crate::config::{self, Preset, preset_names};
 use crate::error::UserError;
 use crate::exit::ExitStatus;
 use crate::migrate;
@@ -29,10 +29,7 @@ pub struct InitArgs {
 pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
     // Inside a repository the file goes to the work tree root; a bare
     // repository has none, and its git dir is no place for it.
-    let root = match crate::git::Repo::discover(&ctx.cwd) {
-        Ok(repo) => repo.work_tree()?.to_path_buf(),
-        Err(_) => ctx.cwd.clone(),
-    };
+    let (_, root) = crate::project::locate_strict(&ctx.cwd)?;
     let target = root.join(config::CONFIG_FILE);
     if target.exists() && !args.force {
         return Err(
@@ -58,7 +55,7 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitStatus> {
     if args.from_pre_commit {
         return from_pre_commit(ctx, &pre_commit, &target);
     }
-    let detected = presets::detect(&root);
+    let detected = preset_names::detect(&root);
     let text = starter(&detected);
     write_atomically(&target, &text)?;
     // Prove the file we wrote is one we accept.

@@ -36,6 +36,11 @@ impl Context {
         Project::discover(&self.cwd, self.config_path.as_deref())
     }
 
+    /// The project, which must be a git work tree (hooks).
+    pub fn work_tree_project(&self) -> anyhow::Result<crate::project::WorkTreeProject> {
+        Project::in_work_tree(&self.cwd, self.config_path.as_deref())
+    }
+
     /// What a hook or guard-rails run needs from the command line.
     pub fn run_context(&self) -> RunContext<'_> {
         RunContext {

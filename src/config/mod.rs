@@ -8,12 +8,12 @@
 pub mod filter;
 pub mod glob;
 pub mod model;
-pub mod presets;
+pub mod preset_names;
 
 use std::path::{Path, PathBuf};
 
 pub use model::Config;
-pub use presets::Preset;
+pub use preset_names::Preset;
 
 use crate::error::Classify;
 use crate::exit::ExitStatus;
@@ -115,7 +115,7 @@ pub struct Loaded {
 impl Loaded {
     /// The presets in effect: `auto` replaced by what the project looks like.
     pub fn effective_presets(&self) -> Vec<Preset> {
-        presets::resolve(&self.config.guard_rails.presets, &self.root)
+        preset_names::resolve(&self.config.guard_rails.presets, &self.root)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Presets: named bundles of guard-rails steps, and the detection behind
+//! Preset names (`[guard-rails] presets`) and the detection behind
 //! `presets = ["auto"]` (a Python project has `pyproject.toml` or
 //! `setup.py`; a Rust project has `Cargo.toml`).
 
