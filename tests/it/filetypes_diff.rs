@@ -21,45 +21,7 @@ const REFERENCE: &[&str] = &["identify==2.6.19", "PyYAML==6.0.3"];
 /// see a half-installed one).
 pub fn python_venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let name = format!(
-            "identify-venv-{}",
-            REFERENCE.join("-").replace(['=', '.'], "_")
-        );
-        let venv = base.join(&name);
-        if venv.join("installed").exists() {
-            return venv;
-        }
-        let tmp = base.join(format!("{name}.tmp-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&tmp)
-            .output()
-            .expect("spawn python3");
-        assert!(
-            made.status.success(),
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-        let pip = Command::new(tmp.join("bin/python"))
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(REFERENCE)
-            .output()
-            .expect("spawn pip");
-        assert!(
-            pip.status.success(),
-            "installing {} from PyPI failed:\n{}",
-            REFERENCE.join(" "),
-            String::from_utf8_lossy(&pip.stderr)
-        );
-        std::fs::write(tmp.join("installed"), REFERENCE.join("\n")).unwrap();
-        if std::fs::rename(&tmp, &venv).is_err() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        venv
-    })
+    VENV.get_or_init(|| crate::common::pinned_venv("identify-venv", REFERENCE))
 }
 
 fn file(root: &Path, rel: &str, body: &[u8], executable: bool) {

@@ -24,50 +24,9 @@ const REFERENCE: &[&str] = &["pre-commit-hooks==6.0.0", "ruamel.yaml==0.19.1"];
 /// ready one, otherwise one is made once under the target directory.
 pub fn reference_venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        if let Some(dir) = std::env::var_os("HEPHAESTUS_HYGIENE_VENV") {
-            return PathBuf::from(dir);
-        }
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let name = format!(
-            "hygiene-venv-{}",
-            REFERENCE.join("-").replace(['=', '.'], "_")
-        );
-        let venv = base.join(&name);
-        if venv.join("installed").exists() {
-            return venv;
-        }
-        // Build beside it and rename: parallel test processes never see a
-        // half-installed venv.
-        let tmp = base.join(format!("{name}.tmp-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&tmp)
-            .output()
-            .expect("spawn python3");
-        assert!(
-            made.status.success(),
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-        let pip = Command::new(tmp.join("bin/python"))
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(REFERENCE)
-            .output()
-            .expect("spawn pip");
-        assert!(
-            pip.status.success(),
-            "installing the reference ({}) from PyPI failed:\n{}",
-            REFERENCE.join(" "),
-            String::from_utf8_lossy(&pip.stderr)
-        );
-        std::fs::write(tmp.join("installed"), REFERENCE.join("\n")).unwrap();
-        if std::fs::rename(&tmp, &venv).is_err() {
-            // Another process won the race.
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        venv
+    VENV.get_or_init(|| match std::env::var_os("HEPHAESTUS_HYGIENE_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => crate::common::pinned_venv("hygiene-venv", REFERENCE),
     })
 }
 

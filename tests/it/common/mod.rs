@@ -183,3 +183,45 @@ pub fn snapshot_settings(ctx: &TestContext) -> insta::Settings {
     settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": "[DURATION]""#);
     settings
 }
+
+/// A venv with `packages` (pinned requirement strings) installed from PyPI,
+/// made once under the target directory as `<prefix>-<packages>`: built
+/// beside it and renamed, so parallel test processes never see a
+/// half-installed one. A failure to make it fails the test (never a skip).
+pub fn pinned_venv(prefix: &str, packages: &[&str]) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let name = format!("{prefix}-{}", packages.join("-").replace(['=', '.'], "_"));
+    let venv = base.join(&name);
+    if venv.join("installed").exists() {
+        return venv;
+    }
+    let tmp = base.join(format!("{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&tmp)
+        .output()
+        .expect("spawn python3");
+    assert!(
+        made.status.success(),
+        "python3 -m venv failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pip = Command::new(tmp.join("bin/python"))
+        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .expect("spawn pip");
+    assert!(
+        pip.status.success(),
+        "installing {} from PyPI failed:\n{}",
+        packages.join(" "),
+        String::from_utf8_lossy(&pip.stderr)
+    );
+    std::fs::write(tmp.join("installed"), packages.join("\n")).unwrap();
+    if std::fs::rename(&tmp, &venv).is_err() {
+        // Another process won the race.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    venv
+}
