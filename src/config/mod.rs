@@ -193,10 +193,9 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 /// Parse a `hephaestus.toml`.
 pub fn parse_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
-    let mut config: Config = serde_path_to_error::deserialize(de)
+    let config: Config = serde_path_to_error::deserialize(de)
         .map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))?;
     validate(path, &config)?;
-    config.guard_rails.bind_builtins();
     Ok(config)
 }
 
@@ -214,10 +213,9 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, Config
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
     let doc: Pyproject = serde_path_to_error::deserialize(de)
         .map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))?;
-    let mut config = doc.tool.and_then(|t| t.hephaestus);
-    if let Some(c) = &mut config {
+    let config = doc.tool.and_then(|t| t.hephaestus);
+    if let Some(c) = &config {
         validate(path, c)?;
-        c.guard_rails.bind_builtins();
     }
     Ok(config)
 }

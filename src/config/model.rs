@@ -67,23 +67,6 @@ pub struct GuardRailsConfig {
     pub disable: Vec<String>,
 }
 
-impl GuardRailsConfig {
-    /// Give every built-in step its command, with its selection and the
-    /// `[guard-rails]` regexes (called once the file is read).
-    pub fn bind_builtins(&mut self) {
-        let commands: Vec<Option<Vec<String>>> = self
-            .steps
-            .iter()
-            .map(|s| s.builtin.as_ref().map(|b| b.command(&s.filter(self))))
-            .collect();
-        for (step, command) in self.steps.iter_mut().zip(commands) {
-            if let Some(argv) = command {
-                step.run = CommandLine::Argv(argv);
-            }
-        }
-    }
-}
-
 impl Default for GuardRailsConfig {
     fn default() -> Self {
         Self {
@@ -109,10 +92,8 @@ fn default_presets() -> Vec<crate::config::Preset> {
 pub struct StepConfig {
     pub name: String,
     /// The argv to run; a string is split shell-style (no shell is spawned
-    /// unless `shell = true`). For a built-in step, the equivalent command
-    /// (`hephaestus builtin <id> <args>`, this executable), which is how the
-    /// step engine runs it until it calls [`crate::hygiene::run`] in
-    /// process.
+    /// unless `shell = true`). Empty for a built-in step, which runs in
+    /// process ([`crate::hygiene::run`]).
     pub run: CommandLine,
     /// A built-in check instead of a command (`builtin = "check-yaml"`).
     pub builtin: Option<BuiltinStep>,
@@ -161,47 +142,6 @@ impl BuiltinStep {
             id: self.id,
             args: self.args.clone(),
         }
-    }
-
-    /// `hephaestus builtin <selection> <id> <args> --`: the same check as
-    /// a process, which picks its files from those it is given by the
-    /// step's regexes and types (`--types`, `--files-regex`, …), as the
-    /// engine does not yet. `--` keeps file names from being read as
-    /// options.
-    fn command(&self, filter: &StepFilter) -> Vec<String> {
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.to_str().map(String::from))
-            .unwrap_or_else(|| "hephaestus".to_string());
-        let mut argv = vec![exe, "builtin".to_string()];
-        let mut option = |flag: &str, value: &str| {
-            argv.push(format!("--{flag}"));
-            argv.push(value.to_string());
-        };
-        filter
-            .files
-            .iter()
-            .for_each(|r| option("files-regex", r.as_str()));
-        filter
-            .exclude
-            .iter()
-            .for_each(|r| option("exclude-regex", r.as_str()));
-        filter
-            .types
-            .iter()
-            .for_each(|t| option("types", t.as_str()));
-        filter
-            .types_or
-            .iter()
-            .for_each(|t| option("types-or", t.as_str()));
-        filter
-            .exclude_types
-            .iter()
-            .for_each(|t| option("exclude-types", t.as_str()));
-        argv.push(self.id.as_str().to_string());
-        argv.extend(self.args.iter().cloned());
-        argv.push("--".to_string());
-        argv
     }
 }
 
@@ -329,8 +269,6 @@ impl TryFrom<StepToml> for StepConfig {
                 if t.shell {
                     return Err("`shell` does not apply to a `builtin` step".to_string());
                 }
-                // Set below, and again with the `[guard-rails]` regexes
-                // once the whole file is read (GuardRailsConfig::bind_builtins).
                 CommandLine::Argv(Vec::new())
             }
             (None, Some(run)) => run,
@@ -350,7 +288,7 @@ impl TryFrom<StepToml> for StepConfig {
             }
             (None, _) => Vec::new(),
         };
-        let mut step = StepConfig {
+        let step = StepConfig {
             name,
             run,
             fix: t
@@ -374,9 +312,6 @@ impl TryFrom<StepToml> for StepConfig {
             types_or: t.types_or,
             exclude_types: t.exclude_types,
         };
-        if let Some(b) = &step.builtin {
-            step.run = CommandLine::Argv(b.command(&step.filter(&GuardRailsConfig::default())));
-        }
         Ok(step)
     }
 }
