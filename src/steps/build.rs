@@ -125,5 +125,6 @@ pub fn from_config(c: &StepConfig, top: &GuardRailsConfig) -> anyhow::Result<Ste
         check_argv: None,
         filter,
         always_run: c.always_run,
+        prefer_stubs: false,
     })
 }

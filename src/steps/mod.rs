@@ -11,6 +11,7 @@ pub mod build;
 pub mod describe;
 pub mod plan;
 pub mod presets;
+pub mod stubs;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -72,6 +73,9 @@ pub struct Step {
     /// Run even when none of the files in scope is for it (pre-commit's
     /// `always_run`), with the files that are.
     pub always_run: bool,
+    /// Pass `x.pyi` in place of `x.py` when the stub sits beside it
+    /// ([`stubs`]): mypy on passed files.
+    pub prefer_stubs: bool,
 }
 
 impl Step {

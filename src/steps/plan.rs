@@ -183,6 +183,11 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
             .filter(|(i, f)| step.matcher.matches(f) && selected(step, *i, f, &tags))
             .map(|(_, f)| f.clone())
             .collect();
+        let matched = if step.prefer_stubs {
+            super::stubs::prefer_stubs(tags.root, matched)
+        } else {
+            matched
+        };
         let skip = if selection.skip.contains(&step.name) {
             Some(SkipReason::Skipped)
         } else if selection.no_format && step.is_formatter {

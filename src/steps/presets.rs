@@ -112,7 +112,7 @@ const RS: &[&str] = &["*.rs", "Cargo.toml", "Cargo.lock"];
 const RUST: &[Def] = &[
     Def {
         name: "cargo clippy",
-        argv: &["cargo", "clippy", "--all-targets", "--", "-D", "warnings"],
+        argv: &["cargo", "clippy", "--tests"],
         files: RS,
         scope: Scope::Project,
         stages: Some(COMMIT_AND_PUSH),
@@ -197,6 +197,7 @@ fn to_step(d: &Def) -> Step {
         check_argv: None,
         filter: None,
         always_run: false,
+        prefer_stubs: false,
     }
 }
 
@@ -223,10 +224,23 @@ pub fn steps(preset: Preset, cx: &PresetContext<'_>) -> Vec<Step> {
             let mut steps: Vec<Step> = PYTHON.iter().map(to_step).collect();
             if let Some(plan) = cx.python {
                 fit_python(&mut steps, plan);
+                add_isort(&mut steps, plan);
             }
             steps
         }
-        Preset::Rust => RUST.iter().map(to_step).collect(),
+        Preset::Rust => {
+            let mut steps: Vec<Step> = RUST.iter().map(to_step).collect();
+            for step in &mut steps {
+                if step.name == "cargo fmt" {
+                    step.check_argv = Some(
+                        ["cargo", "fmt", "--all", "--", "--check"]
+                            .map(String::from)
+                            .to_vec(),
+                    );
+                }
+            }
+            steps
+        }
         Preset::Auto => Vec::new(),
     }
 }
@@ -244,6 +258,13 @@ pub fn steps(preset: Preset, cx: &PresetContext<'_>) -> Vec<Step> {
 fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
     for step in steps.iter_mut() {
         match step.name.as_str() {
+            "ruff check" if plan.flake8.is_some() => {
+                step.name = "flake8".to_string();
+                step.action = command(&["flake8".to_string()]);
+                step.matcher = PathMatcher::new(&globs(&["*.py"]), &[])
+                    .unwrap_or_else(|_| unreachable_globs());
+                step.missing_hint = Some(hint("flake8"));
+            }
             "ruff check" => {
                 step.action = command(&plan.ruff.check_argv);
                 step.optional_tool = !plan.ruff.used;
@@ -252,10 +273,7 @@ fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
                 let f = &plan.formatter;
                 if f.tool == Formatter::Black {
                     step.name = "black".to_string();
-                    step.missing_hint = Some(ToolHint {
-                        tool: "black".to_string(),
-                        install: "pip install black  (or: uv add --dev black)".to_string(),
-                    });
+                    step.missing_hint = Some(hint("black"));
                 } else {
                     step.optional_tool = !plan.ruff.used;
                 }
@@ -267,8 +285,18 @@ fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
                 if plan.mypy.scope == MypyScope::Project {
                     step.scope = Scope::Project;
                     step.pass_files = false;
+                } else {
+                    step.prefer_stubs = true;
                 }
                 step.optional_tool = plan.mypy.config.is_none();
+            }
+            "pytest" if plan.pytest.unittest => {
+                step.name = "unittest".to_string();
+                step.action = command(&plan.pytest.argv);
+                step.missing_hint = Some(ToolHint {
+                    tool: "python".to_string(),
+                    install: "create the project's environment (python -m venv .venv)".to_string(),
+                });
             }
             "pytest" => {
                 step.action = command(&plan.pytest.argv);
@@ -276,6 +304,43 @@ fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
             }
             _ => {}
         }
+    }
+}
+
+/// isort, when the project uses it: after the linter, before the
+/// formatter (black's profile expects that order), fixing on pre-commit
+/// and `--check-only --diff` on pre-push. `--filter-files` makes isort
+/// honour its `skip` settings for the files it is given.
+fn add_isort(steps: &mut Vec<Step>, plan: &PythonToolPlan) {
+    if plan.isort.is_none() {
+        return;
+    }
+    let at = steps
+        .iter()
+        .position(|s| s.is_formatter)
+        .unwrap_or(steps.len());
+    let mut isort = to_step(&PYTHON[1]);
+    isort.name = "isort".to_string();
+    isort.action = command(&strings(&["isort", "--filter-files"]));
+    isort.check_argv = Some(strings(&[
+        "isort",
+        "--filter-files",
+        "--check-only",
+        "--diff",
+    ]));
+    isort.missing_hint = Some(hint("isort"));
+    isort.optional_tool = false;
+    steps.insert(at, isort);
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_string()).collect()
+}
+
+fn hint(tool: &str) -> ToolHint {
+    ToolHint {
+        tool: tool.to_string(),
+        install: format!("pip install {tool}  (or: uv add --dev {tool})"),
     }
 }
 
@@ -305,6 +370,7 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         check_argv: None,
         filter: None,
         always_run: false,
+        prefer_stubs: false,
     }
 }
 

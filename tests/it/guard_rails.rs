@@ -505,8 +505,17 @@ fn rust_preset_with_real_tools_passes_clean_code_and_fails_defects() {
         "src/lib.rs",
         "pub fn add(a: i32, b: i32) -> i32 {\n    let unused = 1;\n    a + b\n}\n",
     );
+    // A warning the crate does not deny passes (the project's own lint
+    // levels decide); a lint clippy denies by default fails.
+    let out = run(&["guard-rails", "--step", "cargo clippy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    ctx.write(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    if a == a { a + b } else { b }\n}\n",
+    );
     let out = run(&["guard-rails", "--step", "cargo clippy"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("eq_op"), "{}", show(&out));
     ctx.write("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 { a+b }\n");
     let out = run(&["guard-rails", "--step", "cargo fmt"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));

@@ -14,6 +14,7 @@ mod cli;
 mod color;
 mod completions;
 mod config;
+mod corpus;
 mod docs;
 mod drift;
 mod drift_env;

@@ -16,6 +16,15 @@
 //! - **mypy** runs once with no file arguments when the project says what
 //!   to check (`files`, `packages` or `modules` in the file mypy reads),
 //!   and on the passed files otherwise.
+//! - **flake8 and isort**: a project that lints with flake8 and not ruff
+//!   gets `flake8` in place of `ruff check`; a project that configures or
+//!   installs isort gets an `isort` step (a fixer; `--check-only` on
+//!   pre-push).
+//! - **mypy** on passed files checks a module through its `.pyi` stub
+//!   when one sits beside it, as mypy resolves the module itself.
+//! - **tests**: pytest, or `python -m unittest` when the project has a
+//!   test suite and no sign of pytest (no pytest configuration, pytest
+//!   neither installed nor declared).
 //! - **pytest** gets `--cov` only when pytest-cov is available (installed
 //!   in the project's environment; declared, when there is none) and the
 //!   project's own `addopts` do not already ask for coverage.
@@ -71,6 +80,11 @@ pub struct PythonToolPlan {
     /// The environment to activate for every step, if any.
     pub env: Option<Activation>,
     pub ruff: RuffPlan,
+    /// flake8 in place of `ruff check` (the project lints with flake8
+    /// and does not use ruff).
+    pub flake8: Option<ToolUse>,
+    /// isort, when the project uses it.
+    pub isort: Option<ToolUse>,
     pub formatter: FormatterPlan,
     pub mypy: MypyPlan,
     pub pytest: PytestPlan,
@@ -132,6 +146,13 @@ pub struct RuffPlan {
     pub used: bool,
 }
 
+/// A tool the project uses, and why the preset thinks so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolUse {
+    /// `.flake8`, `[tool.isort] in pyproject.toml`, `installed in .venv`.
+    pub why: String,
+}
+
 /// The formatter a project uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -191,8 +212,13 @@ pub struct PytestPlan {
     /// Why `cov_available` is what it is.
     pub cov_why: String,
     /// `pytest`, plus `--cov --cov-report=term-missing` when pytest-cov is
-    /// available and `addopts` do not ask for coverage already.
+    /// available and `addopts` do not ask for coverage already; or
+    /// `python -m unittest` (see [`PytestPlan::unittest`]).
     pub argv: Vec<String>,
+    /// The project's tests run with `python -m unittest`: it has a test
+    /// suite and no sign of pytest (no pytest configuration, pytest
+    /// neither installed nor declared).
+    pub unittest: bool,
 }
 
 /// Find the project's environment ([`super::find`]) and decide.
@@ -216,9 +242,12 @@ pub fn plan(settings: &ToolCfgSettings<'_>) -> Result<PythonToolPlan, ToolCfgErr
         installed: installed.as_ref().map(|(env, i)| (*env, i)),
         root: settings.root,
     };
+    let ruff = ruff(&facts)?;
     Ok(PythonToolPlan {
         env: settings.env.and_then(Activation::of),
-        ruff: ruff(&facts)?,
+        flake8: (!ruff.used).then(|| flake8(&facts)).flatten(),
+        isort: isort(&facts),
+        ruff,
         formatter: formatter(&facts)?,
         mypy: mypy(&files)?,
         pytest: pytest(&facts)?,
@@ -307,6 +336,48 @@ fn ruff(facts: &Facts<'_>) -> Result<RuffPlan, ToolCfgError> {
             || facts.declared("ruff").is_some()
             || facts.installed("ruff").is_some(),
     })
+}
+
+/// flake8's configuration: `.flake8`, `setup.cfg` or `tox.ini` with a
+/// `[flake8]` section; else flake8 declared or installed.
+fn flake8(facts: &Facts<'_>) -> Option<ToolUse> {
+    let files = facts.files;
+    let configured = [&files.flake8_ini, &files.setup_cfg, &files.tox_ini]
+        .into_iter()
+        .flatten()
+        .find(|f| f.ini.has_section("flake8"))
+        .map(|f| format!("[flake8] in {}", file_name(&f.path)));
+    configured
+        .or_else(|| facts.declared("flake8").map(|d| format!("flake8 is {d}")))
+        .or_else(|| facts.installed("flake8").map(|i| format!("flake8 is {i}")))
+        .map(|why| ToolUse { why })
+}
+
+/// isort's configuration: `.isort.cfg`, `[tool.isort]` in
+/// `pyproject.toml`, `[isort]`/`[tool:isort]` in `setup.cfg` or
+/// `tox.ini`; else isort declared or installed.
+fn isort(facts: &Facts<'_>) -> Option<ToolUse> {
+    let files = facts.files;
+    let ini = files
+        .isort_cfg
+        .iter()
+        .chain(
+            [&files.setup_cfg, &files.tox_ini]
+                .into_iter()
+                .flatten()
+                .filter(|f| f.ini.has_section("isort") || f.ini.has_section("tool:isort")),
+        )
+        .next()
+        .map(|f| format!("isort configured in {}", file_name(&f.path)));
+    let toml = files
+        .pyproject
+        .as_ref()
+        .and_then(|p| p.table(&["tool", "isort"]))
+        .map(|_| "[tool.isort] in pyproject.toml".to_string());
+    toml.or(ini)
+        .or_else(|| facts.declared("isort").map(|d| format!("isort is {d}")))
+        .or_else(|| facts.installed("isort").map(|i| format!("isort is {i}")))
+        .map(|why| ToolUse { why })
 }
 
 fn int_key(table: Option<&toml::Table>, key: &str) -> Option<i64> {
@@ -572,8 +643,17 @@ fn pytest(facts: &Facts<'_>) -> Result<PytestPlan, ToolCfgError> {
             ),
         },
     };
-    let mut argv = strings(&["pytest"]);
-    if cov_available && !cov_in_addopts {
+    let unittest = config.is_none()
+        && facts.installed("pytest").is_none()
+        && facts.declared("pytest").is_none()
+        && facts.installed.is_some()
+        && has_unittest_suite(facts.root);
+    let mut argv = if unittest {
+        strings(&["python", "-m", "unittest"])
+    } else {
+        strings(&["pytest"])
+    };
+    if cov_available && !cov_in_addopts && !unittest {
         argv.extend(strings(&["--cov", "--cov-report=term-missing"]));
     }
     Ok(PytestPlan {
@@ -582,6 +662,23 @@ fn pytest(facts: &Facts<'_>) -> Result<PytestPlan, ToolCfgError> {
         cov_available,
         cov_why,
         argv,
+        unittest,
+    })
+}
+
+/// A suite `python -m unittest` discovers from the root: a `tests` or
+/// `test` package (with `__init__.py`) holding a `test*.py` module.
+fn has_unittest_suite(root: &Path) -> bool {
+    ["tests", "test"].iter().any(|dir| {
+        let dir = root.join(dir);
+        dir.join("__init__.py").is_file()
+            && std::fs::read_dir(&dir).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    name.starts_with("test") && name.ends_with(".py")
+                })
+            })
     })
 }
 

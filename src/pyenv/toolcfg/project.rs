@@ -57,6 +57,11 @@ pub struct ProjectFiles {
     pub tox_ini: Option<IniFile>,
     /// `pytest.ini`, else `.pytest.ini`.
     pub pytest_ini: Option<IniFile>,
+    /// `.flake8` (flake8 also reads `setup.cfg` and `tox.ini`).
+    pub flake8_ini: Option<IniFile>,
+    /// `.isort.cfg` (isort also reads `pyproject.toml`, `setup.cfg`,
+    /// `tox.ini`).
+    pub isort_cfg: Option<IniFile>,
     /// Requirements files: `requirements*.txt`/`.in` and
     /// `*-requirements.txt` at the root, every `.txt`/`.in` in
     /// `requirements/`, as (path relative to the root, text).
@@ -158,6 +163,8 @@ impl ProjectFiles {
             setup_cfg: read_ini(root.join("setup.cfg"))?,
             tox_ini: read_ini(root.join("tox.ini"))?,
             pytest_ini: first(root, &["pytest.ini", ".pytest.ini"], read_ini)?,
+            flake8_ini: read_ini(root.join(".flake8"))?,
+            isort_cfg: read_ini(root.join(".isort.cfg"))?,
             requirements,
         })
     }
