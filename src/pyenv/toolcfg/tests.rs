@@ -370,3 +370,55 @@ fn bad_configuration_names_the_file_and_key() {
     let err = decide_in(&dir, None).unwrap_err().to_string();
     assert!(err.ends_with("`addopts` has an unclosed quote"), "{err}");
 }
+
+#[test]
+fn hupper_lints_with_flake8_and_sorts_with_isort() {
+    let p = decide("hupper");
+    assert_eq!(
+        p.flake8.map(|u| u.why).as_deref(),
+        Some("[flake8] in .flake8")
+    );
+    assert_eq!(
+        p.isort.map(|u| u.why).as_deref(),
+        Some("[tool.isort] in pyproject.toml")
+    );
+    // click uses ruff: no flake8, whatever else it has; no isort.
+    let p = decide("click");
+    assert!(p.flake8.is_none());
+    assert!(p.isort.is_none());
+    // flake8 configured next to ruff: ruff wins.
+    let (dir, env) = project(
+        &[
+            ("setup.cfg", "[flake8]\nmax-line-length = 100\n"),
+            ("ruff.toml", "line-length = 100\n"),
+        ],
+        None,
+    );
+    let p = decide_in(&dir, env.as_ref()).unwrap();
+    assert!(p.ruff.used);
+    assert!(p.flake8.is_none());
+}
+
+#[test]
+fn unittest_runs_the_tests_of_a_project_without_pytest() {
+    let files = [
+        ("setup.cfg", "[mypy]\nstrict = True\n"),
+        ("tests/__init__.py", ""),
+        ("tests/test_more.py", "import unittest\n"),
+    ];
+    let (dir, env) = project(&files, Some(&["mypy-1.0.0"]));
+    let p = decide_in(&dir, env.as_ref()).unwrap();
+    assert!(p.pytest.unittest);
+    assert_eq!(p.pytest.argv, ["python", "-m", "unittest"]);
+    // pytest installed: pytest.
+    let (dir, env) = project(&files, Some(&["pytest-8.0.0"]));
+    let p = decide_in(&dir, env.as_ref()).unwrap();
+    assert!(!p.pytest.unittest);
+    assert_eq!(p.pytest.argv, ["pytest"]);
+    // No environment to ask: pytest, as before.
+    let (dir, env) = project(&files, None);
+    assert!(!decide_in(&dir, env.as_ref()).unwrap().pytest.unittest);
+    // No test package: pytest (its step then says it is missing).
+    let (dir, env) = project(&files[..1], Some(&["mypy-1.0.0"]));
+    assert!(!decide_in(&dir, env.as_ref()).unwrap().pytest.unittest);
+}
