@@ -389,8 +389,8 @@ fn pushes(p: &Project, clean: &Partial, test_seed: Option<&Seed>, runner: &str) 
         // unstaged fix): a comment is the clean change.
         let file = &clean.staged[0].file;
         let comment = if file.ends_with(".rs") { "//" } else { "#" };
-        let mut body = p.read(file);
-        body.extend_from_slice(format!("{comment} A clean change.\n").as_bytes());
+        let mut body = format!("{comment} A clean change.\n").into_bytes();
+        body.extend_from_slice(&p.read(file));
         p.ctx.write(file, body);
         p.git_ok(&["add", "-u"]);
     }
