@@ -248,6 +248,25 @@ fn give_to_user(ctx: &TestContext) {
     if unsafe { libc::getuid() } != 0 {
         return;
     }
+    // `nobody` must be able to walk to the repository and to the binary:
+    // a checkout or temp dir under a 0700 directory (root's `mktemp -d`)
+    // would fail every command as "Permission denied", so say so.
+    for path in [
+        ctx.base.as_path(),
+        Path::new(env!("CARGO_BIN_EXE_hephaestus")),
+    ] {
+        for dir in path.ancestors().skip(1) {
+            let mode = std::fs::metadata(dir).map_or(0, |m| m.permissions().mode());
+            assert!(
+                mode & 0o001 != 0,
+                "the read-only tests run git as the ordinary user `nobody`, who cannot \
+                 enter {} (mode {:o}): run the tests from a checkout (and TMPDIR) that \
+                 others may traverse (chmod o+x)",
+                dir.display(),
+                mode & 0o7777
+            );
+        }
+    }
     let out = Command::new("chown")
         .args(["-R", "65534:65534"])
         .arg(&ctx.base)
