@@ -19,10 +19,16 @@
 //! `PATH`. Hooks the conversion lists as not converted are left out of both
 //! sides (the unit tests and tests/it/migrate.rs check that listing).
 //!
-//! Ignored in the README's offline `cargo test`: it needs the corpus that
-//! `tests/corpus/fetch.sh` downloads (into `target/corpus`, or
+//! That test is ignored in the README's offline `cargo test`: it needs the
+//! corpus that `tests/corpus/fetch.sh` downloads (into `target/corpus`, or
 //! `HEPHAESTUS_CORPUS`) and a venv from PyPI; `.ci/run` runs it. It fails,
 //! never skips, when either is missing.
+//!
+//! The second test (offline, needs `python3`) runs pre-commit's pygrep
+//! logic with Python's `re` against the `pygrep` built-in on probe lines:
+//! the steps the conversion writes for the pygrep-hooks ids (including the
+//! three look-around patterns it rewrites) and a set of translated
+//! spellings, with every flag combination; the output must be identical.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -565,4 +571,257 @@ fn converted_configs_pass_and_fail_and_fix_as_pre_commit_does() {
         hooks += round_trip(&corpus, &venv, name, project);
     }
     assert!(hooks >= 40, "only {hooks} hooks compared");
+}
+
+/// pre-commit's `pre_commit/languages/pygrep.py` `main` (4.x), trimmed to
+/// what the comparison needs: argv[1:] are the flags, the pattern, the
+/// files.
+const PYGREP: &str = r#"
+import argparse, re, sys
+def by_line(p, f):
+    r = 0
+    with open(f, 'rb') as fh:
+        for n, line in enumerate(fh, start=1):
+            if p.search(line):
+                r = 1
+                sys.stdout.buffer.write(f'{f}:{n}:'.encode() + line.rstrip(b'\r\n') + b'\n')
+    return r
+def at_once(p, f):
+    c = open(f, 'rb').read()
+    m = p.search(c)
+    if not m:
+        return 0
+    n = c[:m.start()].count(b'\n')
+    parts = m[0].split(b'\n')
+    parts[0] = c.split(b'\n')[n]
+    sys.stdout.buffer.write(f'{f}:{n + 1}:'.encode() + b'\n'.join(parts) + b'\n')
+    return 1
+def by_line_negated(p, f):
+    with open(f, 'rb') as fh:
+        for line in fh:
+            if p.search(line):
+                return 0
+    print(f)
+    return 1
+def at_once_negated(p, f):
+    if p.search(open(f, 'rb').read()):
+        return 0
+    print(f)
+    return 1
+a = argparse.ArgumentParser()
+a.add_argument('-i', '--ignore-case', action='store_true')
+a.add_argument('--multiline', action='store_true')
+a.add_argument('--negate', action='store_true')
+a.add_argument('pattern')
+a.add_argument('filenames', nargs='*')
+args = a.parse_args()
+flags = re.IGNORECASE if args.ignore_case else 0
+if args.multiline:
+    flags |= re.MULTILINE | re.DOTALL
+p = re.compile(args.pattern.encode(), flags)
+fn = {(True, True): at_once_negated, (True, False): at_once,
+      (False, True): by_line_negated, (False, False): by_line}[(args.multiline, args.negate)]
+r = 0
+for f in args.filenames:
+    r |= fn(p, f)
+sys.stdout.flush()
+sys.exit(r)
+"#;
+
+/// pygrep-hooks v1.10.0's hooks: id and `entry`, as its
+/// `.pre-commit-hooks.yaml` has them.
+const PYGREP_HOOKS: &[(&str, &str)] = &[
+    ("python-check-blanket-noqa", "(?i)# noqa(?!: )"),
+    (
+        "python-check-blanket-type-ignore",
+        r"# type:? *ignore(?!\[|\w)",
+    ),
+    (
+        "python-check-mock-methods",
+        "(?x)(assert .*\\.(not_called|called_)|(?<!\\bMock)\\.assert_called)",
+    ),
+    ("python-no-eval", r"\beval\("),
+    ("python-no-log-warn", r"(?<!warnings)\.warn\("),
+    (
+        "python-use-type-annotations",
+        r"# type(?!: *ignore([^a-zA-Z0-9]|$))",
+    ),
+    ("rst-backticks", r"^(?!    ).*(^| )`[^`]+`([^_]|$)"),
+    ("rst-directive-colons", r"^\s*\.\. [a-z]+(| | :):$"),
+    ("rst-inline-touching-normal", r"\w``\w"),
+    ("text-unicode-replacement-char", "\u{FFFD}"),
+];
+
+/// Lines for the pygrep comparison: pygrep-hooks' own test strings for
+/// the hooks with rewritten patterns, and the corners of the rewrites and
+/// the translation.
+const PROBES: &[&str] = &[
+    "# noqa",
+    "# NOQA",
+    "# noqa:F401",
+    "# noqa:F401,W203",
+    "# noqa: F401",
+    "# noqa: F401, W203",
+    "x = 1  # noqa:",
+    "x = 1  # noqa: ",
+    "x = 1  # type: ignore",
+    "x = 1  # type ignore",
+    "x = 1  # type:ignore",
+    "x = 1  # type ignore  # noqa",
+    "x = 1  # type: ignore[attr-defined]",
+    "x = 1  # type: ignore[type-mismatch]  # noqa",
+    "x = 1  # type: Union[int, str]",
+    "x = 1  # type: ignoreme",
+    "`[code]`",
+    "i like `_kitty`",
+    "i like `_`",
+    "`a`",
+    " `indented` literal block",
+    "> quoted `literal` block",
+    " ``[code]``",
+    "i like _`kitty`",
+    "i like `kitty`_",
+    "``b``",
+    "    indented `literal` block",
+    "    `four`",
+    "   `three`",
+    "  `two`",
+    "   x `three then text`",
+    "    x `four then text`",
+    "\tx `tab`",
+    "end with `tick`",
+    "eval(\"3 + 4\")",
+    "literal_eval(\"{1: 2}\")",
+    ".. warning:",
+    "    .. warning ::",
+    ".. code:: python",
+    "``inline``normal",
+    "normal ``inline`` normal",
+    "caf\u{e9} \u{FFFD} ABC abc_123",
+    "a{b} a{2} aa {,2}",
+    "tab\there",
+    "crlf line\r",
+    "",
+];
+
+#[test]
+fn pygrep_matches_what_pre_commits_pygrep_matches() {
+    let ctx = TestContext::new();
+    let mut text = PROBES.join("\n");
+    text.push_str("\nno final newline `x`");
+    ctx.write("probe.txt", &text);
+    ctx.write("empty.txt", "");
+    ctx.write("bytes.bin", b"\xff\xfe eval( \x00\n");
+    let files = ["probe.txt", "empty.txt", "bytes.bin"];
+    // (flags, the pattern pre-commit runs, the args hephaestus runs)
+    let mut cases: Vec<(Vec<String>, String, Vec<String>)> = Vec::new();
+    // Every pygrep-hooks hook the conversion converts: pre-commit runs the
+    // manifest's entry, hephaestus the step `init --from-pre-commit` wrote.
+    let mut yaml = String::from(
+        "repos:\n- repo: https://github.com/pre-commit/pygrep-hooks\n  rev: v1.10.0\n  hooks:\n",
+    );
+    for (id, _) in PYGREP_HOOKS {
+        yaml.push_str(&format!("  - id: {id}\n"));
+    }
+    let conv = TestContext::new();
+    conv.write(".pre-commit-config.yaml", &yaml);
+    let out = conv.run(["init", "--from-pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let written: toml::Table =
+        toml::from_str(&String::from_utf8(conv.read("hephaestus.toml")).unwrap()).unwrap();
+    let mut converted = Vec::new();
+    for step in written["guard-rails"]["steps"].as_array().unwrap() {
+        let name = step["name"].as_str().unwrap();
+        assert_eq!(step["builtin"].as_str(), Some("pygrep"), "{name}");
+        let args: Vec<String> = step["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        let entry = PYGREP_HOOKS.iter().find(|(id, _)| *id == name).unwrap().1;
+        converted.push(name.to_string());
+        for flags in [vec![], vec!["--negate".to_string()], vec!["-i".to_string()]] {
+            let mut ours = flags.clone();
+            ours.extend(args.iter().cloned());
+            cases.push((flags, entry.to_string(), ours));
+        }
+    }
+    // The three look-around ones rewritten, and the four plain ones.
+    for id in [
+        "python-check-blanket-noqa",
+        "python-check-blanket-type-ignore",
+        "rst-backticks",
+        "python-no-eval",
+        "rst-directive-colons",
+        "rst-inline-touching-normal",
+        "text-unicode-replacement-char",
+    ] {
+        assert!(
+            converted.iter().any(|c| c == id),
+            "{id} not converted: {converted:?}\n{}",
+            show(&out)
+        );
+    }
+    for id in [
+        "python-check-mock-methods",
+        "python-no-log-warn",
+        "python-use-type-annotations",
+    ] {
+        assert!(
+            stderr(&out).contains(&format!(
+                "not converted: https://github.com/pre-commit/pygrep-hooks {id} (line"
+            )),
+            "{id}: {}",
+            show(&out)
+        );
+    }
+    for p in [
+        r"\w+_\d",
+        r"(?i)ABC",
+        r"a{,2}",
+        r"a{b}",
+        r"[^\w\s]",
+        r"\bx\b",
+        r"e$",
+        r"e\Z",
+        r"^$",
+        "caf\u{e9}+",
+        "[\u{e9}]",
+        r"\x00|\xff",
+        r"`.*`",
+        r"(?s).",
+    ] {
+        for flags in [
+            &[][..],
+            &["--multiline"],
+            &["--multiline", "--negate"],
+            &["--negate"],
+        ] {
+            let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+            let mut ours = flags.clone();
+            ours.push(p.to_string());
+            cases.push((flags, p.to_string(), ours));
+        }
+    }
+    for (flags, theirs, ours) in &cases {
+        let reference = Command::new("python3")
+            .current_dir(&ctx.root)
+            .args(["-c", PYGREP])
+            .args(flags)
+            .arg(theirs)
+            .args(files)
+            .output()
+            .expect("python3 is needed to run pre-commit's pygrep");
+        let mut builtin = vec!["builtin".to_string(), "pygrep".to_string()];
+        builtin.extend(ours.iter().cloned());
+        builtin.extend(files.iter().map(|f| f.to_string()));
+        let got = ctx.run(&builtin);
+        assert_eq!(
+            (got.status.code(), stdout(&got)),
+            (reference.status.code(), stdout(&reference)),
+            "{flags:?} {theirs:?} (hephaestus runs {ours:?})\n{}",
+            show(&got)
+        );
+    }
 }
