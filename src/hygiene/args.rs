@@ -94,6 +94,13 @@ pub enum Options {
         patterns: Vec<String>,
     },
     ForbidNewSubmodules,
+    Pygrep {
+        /// The Python regex, as given (checked to compile).
+        pattern: String,
+        ignore_case: bool,
+        multiline: bool,
+        negate: bool,
+    },
 }
 
 /// Parsed arguments: the options, and file names given among them.
@@ -165,6 +172,20 @@ fn spec(check: CheckId) -> &'static [Opt] {
                 value: true,
             },
         ],
+        C::Pygrep => &[
+            Opt {
+                names: &["-i", "--ignore-case"],
+                value: false,
+            },
+            Opt {
+                names: &["--multiline"],
+                value: false,
+            },
+            Opt {
+                names: &["--negate"],
+                value: false,
+            },
+        ],
         _ => &[],
     }
 }
@@ -187,6 +208,9 @@ pub fn usage(check: CheckId) -> String {
             }
         })
         .collect();
+    if check == CheckId::Pygrep {
+        parts.push("PATTERN".to_string());
+    }
     if takes_files(check) {
         parts.push("[FILES]...".to_string());
     }
@@ -262,6 +286,17 @@ pub fn parse(check: CheckId, args: &[String]) -> Result<Parsed, ArgsError> {
             check,
             format!("unrecognized arguments: {}", files.join(" ")),
         ));
+    }
+    if check == CheckId::Pygrep {
+        // argparse's first positional is the pattern (pre-commit passes
+        // the hook's `args`, then its `entry`, then the files).
+        if files.is_empty() {
+            return Err(ArgsError::new(
+                check,
+                "the following arguments are required: pattern",
+            ));
+        }
+        given.push(("pattern", Some(files.remove(0))));
     }
     let options = build(check, &given)?;
     Ok(Parsed {
@@ -441,6 +476,19 @@ fn build(check: CheckId, given: &[(&'static str, Option<String>)]) -> Result<Opt
             }
         }
         C::ForbidNewSubmodules => Options::ForbidNewSubmodules,
+        C::Pygrep => {
+            let pattern = last(given, "pattern").unwrap_or_default().to_string();
+            let ignore_case = flag(given, "--ignore-case");
+            let multiline = flag(given, "--multiline");
+            super::pygrep::compile(&pattern, ignore_case, multiline)
+                .map_err(|e| ArgsError::new(check, format!("pattern: {e}")))?;
+            Options::Pygrep {
+                pattern,
+                ignore_case,
+                multiline,
+                negate: flag(given, "--negate"),
+            }
+        }
     })
 }
 

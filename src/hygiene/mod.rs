@@ -22,6 +22,7 @@ mod content;
 mod fixers;
 mod gitstate;
 mod parallel;
+mod pygrep;
 mod registry;
 mod syntax;
 

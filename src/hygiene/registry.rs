@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::args::{Options, Parsed};
-use super::{Context, HygieneError, Outcome, content, fixers, gitstate, syntax};
+use super::{Context, HygieneError, Outcome, content, fixers, gitstate, pygrep, syntax};
 
 macro_rules! checks {
     ($( $variant:ident = $id:literal, fixer: $fixer:literal, filter: $filter:expr, $about:literal; )*) => {
@@ -97,6 +97,8 @@ checks! {
         "refuses commits to protected branches (main, master)";
     ForbidNewSubmodules = "forbid-new-submodules", fixer: false, filter: FileFilter::Types(&["directory"]),
         "refuses newly added submodules";
+    Pygrep = "pygrep", fixer: false, filter: FileFilter::Types(&["file"]),
+        "searches files for a Python regex (pre-commit's language: pygrep)";
 }
 
 impl fmt::Display for CheckId {
@@ -172,5 +174,19 @@ pub(super) fn dispatch(parsed: &Parsed, ctx: &Context) -> Result<Outcome, Hygien
             gitstate::no_commit_to_branch(ctx, branches, patterns)?
         }
         Options::ForbidNewSubmodules => gitstate::forbid_new_submodules(ctx)?,
+        Options::Pygrep {
+            pattern,
+            ignore_case,
+            multiline,
+            negate,
+        } => {
+            let regex = pygrep::compile(pattern, *ignore_case, *multiline).map_err(|message| {
+                super::ArgsError {
+                    check: CheckId::Pygrep,
+                    message,
+                }
+            })?;
+            pygrep::run(ctx, &regex, *multiline, *negate)
+        }
     })
 }

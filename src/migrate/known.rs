@@ -336,12 +336,65 @@ pub const PRE_COMMIT_HOOKS_REMOVED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The repository of the well-known `language: pygrep` hooks.
+pub const PYGREP_HOOKS: &str = "pre-commit/pygrep-hooks";
+
+/// A `pre-commit/pygrep-hooks` hook: id, `entry` (the Python regex),
+/// `types`, as its `.pre-commit-hooks.yaml` declares them (v1.10.0).
+pub type Pygrep = (&'static str, &'static str, &'static [&'static str]);
+
+/// The hooks of `pre-commit/pygrep-hooks` v1.10.0.
+pub const PYGREP: &[Pygrep] = &[
+    ("python-check-blanket-noqa", "(?i)# noqa(?!: )", &["python"]),
+    (
+        "python-check-blanket-type-ignore",
+        r"# type:? *ignore(?!\[|\w)",
+        &["python"],
+    ),
+    (
+        "python-check-mock-methods",
+        "(?x)(\n    assert .*\\.(\n        not_called|\n        called_\n    )|\n    # ''.join(rf'(?<!\\b{s})' for s in dir(mock) if s.endswith('Mock')))\n    (?<!\\bAsyncMock)(?<!\\bMagicMock)(?<!\\bMock)(?<!\\bNonCallableMagicMock)(?<!\\bNonCallableMock)(?<!\\bPropertyMock)\n    \\.assert_(\n        any_call|\n        called|\n        called_once|\n        called_once_with|\n        called_with|\n        has_calls|\n        not_called\n    )($|[^(\\w])\n)\n",
+        &["python"],
+    ),
+    ("python-no-eval", r"\beval\(", &["python"]),
+    ("python-no-log-warn", r"(?<!warnings)\.warn\(", &["python"]),
+    (
+        "python-use-type-annotations",
+        r"# type(?!: *ignore([^a-zA-Z0-9]|$))",
+        &["python"],
+    ),
+    (
+        "rst-backticks",
+        r"^(?!    ).*(^| )`[^`]+`([^_]|$)",
+        &["rst"],
+    ),
+    (
+        "rst-directive-colons",
+        r"^\s*\.\. [a-z]+(| | :):$",
+        &["rst"],
+    ),
+    ("rst-inline-touching-normal", r"\w``\w", &["rst"]),
+    ("text-unicode-replacement-char", "\u{FFFD}", &["text"]),
+];
+
+/// Patterns of [`PYGREP`] that use look-around, rewritten without it so
+/// that they match exactly the same lines (line by line, which is how
+/// these hooks run: without `--multiline`). `tests/it/migrate_roundtrip.rs`
+/// checks each against Python's `re` on the pygrep-hooks test strings.
+pub const PYGREP_EQUIVALENTS: &[(&str, &str)] = &[
+    ("(?i)# noqa(?!: )", "(?i)# noqa(?:[^:]|:[^ ]|:?$)"),
+    (
+        r"# type:? *ignore(?!\[|\w)",
+        r"# type:? *ignore(?:[^\[\w]|$)",
+    ),
+    (
+        r"^(?!    ).*(^| )`[^`]+`([^_]|$)",
+        r"^(?:[^\n]{0,2}|(?:[^ \n][^\n]{2}| [^ \n][^\n]|  [^ \n]|   [^ \n])[^\n]*)(^| )`[^`]+`([^_]|$)",
+    ),
+];
+
 /// Repositories known not to convert, with why.
 pub const NOT_CONVERTIBLE: &[(&str, &str)] = &[
-    (
-        "pre-commit/pygrep-hooks",
-        "pygrep hooks are regexes pre-commit searches in the files itself; hephaestus has no equivalent yet",
-    ),
     (
         "pre-commit/mirrors-prettier",
         "prettier is a node tool pre-commit installs with npm; install it in the project (npm) and add a `run` step",

@@ -15,6 +15,9 @@
 //!   the project's environment, with the manifest's file selection.
 //! - `repo: local` hooks in `system`, `script`, `python` (and the newer
 //!   `unsupported`, `unsupported_script`) and `fail` become `run` steps.
+//! - `language: pygrep` hooks (local ones and those of
+//!   `pre-commit/pygrep-hooks`) become `pygrep` built-in steps, unless
+//!   their regex needs what the built-in cannot honour exactly.
 //! - Everything else (other languages, `repo: meta`, unknown remote
 //!   repositories, regexes hephaestus cannot run) is listed with why.
 //!
@@ -328,6 +331,17 @@ fn remote(url: &str, hook: &Hook, step: &mut StepOut) -> Result<(), String> {
     if key == known::PRE_COMMIT_HOOKS {
         return pre_commit_hooks(hook, step);
     }
+    if key == known::PYGREP_HOOKS {
+        let Some((_, entry, types)) = known::PYGREP.iter().find(|(id, ..)| *id == hook.id) else {
+            return Err(format!(
+                "{} is not a pygrep-hooks hook hephaestus knows (it knows those of v1.10.0)",
+                hook.id
+            ));
+        };
+        let entry = hook.entry.as_deref().unwrap_or(entry);
+        step.types = Some(types.iter().map(|s| s.to_string()).collect());
+        return pygrep(hook, entry, step);
+    }
     if let Some((_, why)) = known::NOT_CONVERTIBLE.iter().find(|(repo, _)| *repo == key) {
         return Err((*why).to_string());
     }
@@ -382,6 +396,7 @@ fn dependencies(hook: &Hook, step: &mut StepOut) {
 fn pre_commit_hooks(hook: &Hook, step: &mut StepOut) -> Result<(), String> {
     if let Ok(id) = hook.id.parse::<CheckId>()
         && id.as_str() == hook.id
+        && id != CheckId::Pygrep
     {
         let args = hook.args.clone().unwrap_or_default();
         crate::hygiene::args::parse(id, &args).map_err(|e| format!("args: {e}"))?;
@@ -418,6 +433,33 @@ fn pre_commit_hooks(hook: &Hook, step: &mut StepOut) -> Result<(), String> {
     step.notes.push(format!(
         "no built-in yet: runs `{script}` of the pre-commit-hooks package, which must be in the project's environment"
     ));
+    Ok(())
+}
+
+/// A `language: pygrep` hook: the `pygrep` built-in with the hook's
+/// `args` (its flags), then the pattern, as pre-commit runs it. A pattern
+/// the built-in cannot honour exactly is not converted, unless it is one
+/// of the well-known ones with an exact rewrite.
+fn pygrep(hook: &Hook, entry: &str, step: &mut StepOut) -> Result<(), String> {
+    let mut args = hook.args.clone().unwrap_or_default();
+    let multiline = args.iter().any(|a| a == "--multiline");
+    let pattern = match known::PYGREP_EQUIVALENTS
+        .iter()
+        .find(|(original, _)| *original == entry)
+    {
+        Some((_, rewrite)) if !multiline => {
+            step.notes.push(format!(
+                "the pattern {entry:?} uses look-around, which the built-in cannot run; it runs {rewrite:?}, which matches exactly the same lines"
+            ));
+            rewrite
+        }
+        _ => entry,
+    };
+    args.push(pattern.to_string());
+    crate::hygiene::args::parse(CheckId::Pygrep, &args)
+        .map_err(|e| format!("language pygrep: {}", e.message))?;
+    step.builtin = Some(CheckId::Pygrep);
+    step.args = args;
     Ok(())
 }
 
@@ -462,12 +504,7 @@ fn local(hook: &Hook, step: &mut StepOut) -> Result<(), String> {
             step.fix = Some(false);
             return Ok(());
         }
-        "pygrep" => {
-            return Err(
-                "language pygrep (a regex searched in the files) has no hephaestus equivalent yet"
-                    .to_string(),
-            );
-        }
+        "pygrep" => return pygrep(hook, entry, step),
         "" => return Err("a local hook without `language`".to_string()),
         other => {
             return Err(format!(

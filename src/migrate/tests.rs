@@ -278,14 +278,14 @@ repos:
 - repo: https://github.com/pre-commit/pygrep-hooks
   rev: v1.10.0
   hooks:
-  - id: rst-backticks
+  - id: python-no-log-warn
 - repo: local
   hooks:
   - id: eslint
     entry: eslint
     language: node
-  - id: no-print
-    entry: 'print\('
+  - id: back
+    entry: '(a)\1'
     language: pygrep
   - id: lookahead
     entry: x
@@ -308,12 +308,12 @@ repos:
         reasons[2]
     );
     assert!(
-        reasons[3].contains("pygrep hooks are regexes"),
+        reasons[3].contains("language pygrep") && reasons[3].contains("look-behind"),
         "{}",
         reasons[3]
     );
     assert!(reasons[4].contains("language node"));
-    assert!(reasons[5].contains("pygrep"));
+    assert!(reasons[5].contains("backreference"), "{}", reasons[5]);
     assert!(reasons[6].contains("lookahead"));
     assert!(reasons[7].contains("pre-auto-gc"));
     for n in &c.not_converted {
@@ -374,4 +374,57 @@ fn malformed_files_are_errors_naming_the_line() {
         "{err}"
     );
     assert!(convert("repos: [\n").is_err());
+}
+
+#[test]
+fn pygrep_hooks_become_the_pygrep_builtin() {
+    let yaml = r#"
+repos:
+- repo: https://github.com/pre-commit/pygrep-hooks
+  rev: v1.10.0
+  hooks:
+  - id: python-no-eval
+  - id: rst-backticks
+  - id: python-check-blanket-noqa
+    args: [--multiline]
+  - id: not-a-pygrep-hook
+- repo: local
+  hooks:
+  - id: no-print
+    name: no print
+    entry: 'print\('
+    language: pygrep
+    args: [-i, --negate]
+    files: ^src/
+"#;
+    let c = convert(yaml).unwrap();
+    let names: Vec<&str> = c.converted.iter().map(|s| s.step.as_str()).collect();
+    assert_eq!(names, ["python-no-eval", "rst-backticks", "no-print"]);
+    assert!(
+        c.toml.contains(
+            "name = \"python-no-eval\"\nbuiltin = \"pygrep\"\nargs = ['\\beval\\(']\ntypes = [\"python\"]\n"
+        ),
+        "{}",
+        c.toml
+    );
+    assert!(
+        c.converted[1].notes[0].contains("look-around"),
+        "{:?}",
+        c.converted[1]
+    );
+    assert!(
+        c.toml
+            .contains("args = [\"-i\", \"--negate\", 'print\\(']\nfiles_regex = \"^src/\"\n"),
+        "{}",
+        c.toml
+    );
+    let reasons: Vec<&str> = c.not_converted.iter().map(|n| n.reason.as_str()).collect();
+    // With --multiline the rewrite is not known to be exact.
+    assert!(reasons[0].contains("look-ahead"), "{}", reasons[0]);
+    assert!(
+        reasons[1].contains("pygrep-hooks hook hephaestus knows"),
+        "{}",
+        reasons[1]
+    );
+    load(&c.toml);
 }

@@ -34,6 +34,7 @@ mod keeper_filters;
 mod keeper_paths;
 mod layering;
 mod migrate;
+mod migrate_roundtrip;
 mod packaging;
 mod pre_push_tags;
 mod precommit;
