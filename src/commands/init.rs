@@ -213,7 +213,7 @@ pub fn starter(detected: &[Preset]) -> String {
 # disable = ["pip-audit"]
 
 # Built-in hygiene checks (the pre-commit-hooks ids, run by hephaestus
-# itself; docs/builtins.md lists all 19 and their options). Uncomment the
+# itself; docs/builtins.md lists all 20 and their options). Uncomment the
 # ones you want:
 # [[guard-rails.steps]]
 # builtin = "trailing-whitespace"
