@@ -54,6 +54,14 @@ impl Printer {
         self.stderr_color
     }
 
+    /// Whether a progress bar may draw on stderr: a terminal that can
+    /// redraw a line (not `TERM=dumb`), and not `-q`.
+    pub fn progress(&self) -> bool {
+        self.verbosity >= Verbosity::Normal
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+    }
+
     /// Whether stdout gets colour.
     pub fn stdout_color(&self) -> bool {
         self.stdout_color

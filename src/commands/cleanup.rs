@@ -323,7 +323,7 @@ fn run_full(ctx: &Context, settings: &CleanupSettings) -> anyhow::Result<ExitSta
             ))
         })?)
     };
-    let bar = progress_bar(plan.items.len());
+    let bar = progress_bar(ctx, plan.items.len());
     let entries = quarantine::execute(&plan, quarantine.as_ref(), || {
         if let Some(b) = &bar {
             b.inc(1);
@@ -440,8 +440,8 @@ fn confirm_or_abort(ctx: &Context, plan: &Plan, settings: &CleanupSettings) -> a
     }
 }
 
-fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
-    if len < 50 || !std::io::stderr().is_terminal() {
+fn progress_bar(ctx: &Context, len: usize) -> Option<indicatif::ProgressBar> {
+    if len < 50 || !ctx.printer.progress() {
         return None;
     }
     let bar = indicatif::ProgressBar::with_draw_target(

@@ -8,7 +8,6 @@ mod settings;
 
 pub use settings::{InstallSettings, VerifySettings};
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,7 +16,7 @@ use serde::Serialize;
 use crate::commands::Context;
 use crate::error::UserError;
 use crate::exit::ExitStatus;
-use crate::printer::{Printer, Tone, Verbosity};
+use crate::printer::{Printer, Tone};
 use crate::release::cache::hash_file;
 use crate::release::extract::{Limits, MAX_MEMBERS, human_bytes};
 use crate::release::fetch;
@@ -178,13 +177,12 @@ pub fn run(ctx: &Context, command: ReleaseCommand) -> anyhow::Result<ExitStatus>
     }
 }
 
-/// Progress bar on stderr, only on a terminal and without `-q`.
+/// Progress bar on stderr, only where [`Printer::progress`] allows.
 struct Bar(ProgressBar);
 
 impl Bar {
     fn new(printer: &Printer, label: &str) -> Self {
-        let visible = std::io::stderr().is_terminal() && printer.verbosity() >= Verbosity::Normal;
-        let bar = if visible {
+        let bar = if printer.progress() {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
