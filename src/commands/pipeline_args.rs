@@ -16,36 +16,32 @@ pub enum RunFormat {
     Json,
 }
 
+/// The ways to name files by git state rather than by path, shared by
+/// `hook run`, `guard-rails` and `files` (each adds its own: `--files`,
+/// `--conflicted`, which declare their conflicts with these).
 #[derive(Debug, Clone, clap::Args)]
-pub struct FileArgs {
-    /// Run on every tracked file (CI replay).
-    #[arg(long, conflicts_with_all = ["files", "from_ref", "last_commit"])]
+pub struct RangeArgs {
+    /// Every tracked file (`git ls-files`): how CI replays a hook.
+    #[arg(long, conflicts_with_all = ["from_ref", "last_commit"])]
     pub all_files: bool,
-    /// Run on these files only.
-    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["from_ref", "last_commit"])]
-    pub files: Vec<PathBuf>,
-    /// Run on the files changed between FROM and --to-ref (`FROM...TO`).
+    /// The files changed between FROM and --to-ref (`FROM...TO`, or
+    /// `FROM..TO` when they share no history).
     #[arg(long, value_name = "FROM", requires = "to_ref")]
     pub from_ref: Option<String>,
     /// The end of the range given with --from-ref.
     #[arg(long, value_name = "TO", requires = "from_ref")]
     pub to_ref: Option<String>,
-    /// Run on the files changed by the last commit.
+    /// The files changed by the last commit.
     #[arg(long, conflicts_with = "from_ref")]
     pub last_commit: bool,
 }
 
-impl FileArgs {
+impl RangeArgs {
+    /// The file selection these flags ask for (`None`: what the hook
+    /// itself sees).
     pub fn overrides(&self) -> Override {
         if self.all_files {
             Override::AllFiles
-        } else if !self.files.is_empty() {
-            Override::Files(
-                self.files
-                    .iter()
-                    .map(|p| BString::from(p.as_os_str().as_encoded_bytes()))
-                    .collect(),
-            )
         } else if let (Some(from), Some(to)) = (&self.from_ref, &self.to_ref) {
             Override::Range {
                 from: from.clone(),
@@ -56,6 +52,29 @@ impl FileArgs {
         } else {
             Override::None
         }
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct FileArgs {
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Run on these files only.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["all_files", "from_ref", "last_commit"])]
+    pub files: Vec<PathBuf>,
+}
+
+impl FileArgs {
+    pub fn overrides(&self) -> Override {
+        if self.files.is_empty() {
+            return self.range.overrides();
+        }
+        Override::Files(
+            self.files
+                .iter()
+                .map(|p| BString::from(p.as_os_str().as_encoded_bytes()))
+                .collect(),
+        )
     }
 }
 
