@@ -24,7 +24,7 @@ use std::process::{Command, Output};
 
 use serde::Deserialize;
 
-use crate::common::{TestContext, show, stderr, stdout};
+use crate::common::{TestContext, corpus_cache, show, stderr, stdout, toolchain_homes};
 
 #[derive(Debug, Deserialize)]
 struct Seeds {
@@ -63,21 +63,6 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The corpus cache fetch.sh fills; its absence fails the test with the
-/// command that makes it.
-fn corpus_cache() -> PathBuf {
-    let cache = std::env::var_os("HEPHAESTUS_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("target/corpus"));
-    assert!(
-        cache.join("src").is_dir(),
-        "the corpus is not downloaded: {} has no src/; run tests/corpus/fetch.sh \
-         (or set HEPHAESTUS_CORPUS to a cache it made)",
-        cache.display()
-    );
-    cache
-}
-
 fn seeds() -> Seeds {
     let path = manifest_dir().join("tests/corpus/seeds.toml");
     let text = std::fs::read_to_string(&path).expect("read seeds.toml");
@@ -107,14 +92,8 @@ struct Project {
 
 impl Project {
     fn checkout(name: &str) -> Project {
-        let cache = corpus_cache();
-        let real_home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
-        let cargo_home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| real_home.join(".cargo"));
-        let rustup_home = std::env::var_os("RUSTUP_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| real_home.join(".rustup"));
+        let cache = corpus_cache(&[&format!("src/{name}")]);
+        let (cargo_home, rustup_home) = toolchain_homes();
         let ctx = TestContext::new();
         std::fs::remove_dir_all(&ctx.root).expect("remove the empty repository");
         let out = Command::new("bash")

@@ -111,22 +111,16 @@ fn corpus_configs() -> Vec<(String, PathBuf)> {
     for c in manifest["pre_commit_config"].as_array().unwrap() {
         names.push(c["name"].as_str().unwrap().to_string());
     }
-    let cache = std::env::var_os("HEPHAESTUS_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus"));
+    let files: Vec<String> = names
+        .iter()
+        .map(|name| format!("pre-commit-configs/{name}.yaml"))
+        .collect();
+    let needs: Vec<&str> = files.iter().map(String::as_str).collect();
+    let cache = crate::common::corpus_cache(&needs);
     names
         .into_iter()
-        .map(|name| {
-            let yaml = cache
-                .join("pre-commit-configs")
-                .join(format!("{name}.yaml"));
-            assert!(
-                yaml.is_file(),
-                "{} is missing: run tests/corpus/fetch.sh (or set HEPHAESTUS_CORPUS to its cache)",
-                yaml.display()
-            );
-            (name, yaml)
-        })
+        .zip(files)
+        .map(|(name, file)| (name, cache.join(file)))
         .collect()
 }
 

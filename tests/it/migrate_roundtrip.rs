@@ -148,10 +148,7 @@ yaml.safe_dump(out, open(sys.argv[4], 'w'), sort_keys=False)
 
 /// The corpus fetch.sh made, or a failure saying how to make it.
 fn corpus() -> PathBuf {
-    let dir = std::env::var_os("HEPHAESTUS_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus"));
-    for need in [
+    crate::common::corpus_cache(&[
         "pre-commit-configs/attrs.yaml",
         "pre-commit-configs/codespell.yaml",
         "pre-commit-configs/pluggy.yaml",
@@ -160,14 +157,7 @@ fn corpus() -> PathBuf {
         "pre-commit-configs/python-dotenv.yaml",
         "work/attrs/.git",
         "work/codespell/.git",
-    ] {
-        assert!(
-            dir.join(need).exists(),
-            "{} is missing: run tests/corpus/fetch.sh first (it downloads the corpus into target/corpus; set HEPHAESTUS_CORPUS to use another copy)",
-            dir.join(need).display()
-        );
-    }
-    dir
+    ])
 }
 
 /// The venv of [`TOOLS`], made once under the target directory, named by

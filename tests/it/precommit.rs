@@ -89,15 +89,7 @@ fn cache() -> PathBuf {
 /// Environment for a framework, or for a `git commit` whose hooks run one.
 fn framework_env(cmd: &mut Command, ctx: &TestContext, framework: Framework) {
     // The real HOME's toolchain, before pin_env points HOME at the test's.
-    let real_home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| real_home.join(".rustup"));
+    let (cargo_home, rustup_home) = crate::common::toolchain_homes();
     pin_env(cmd, &ctx.home);
     let home = cache().join(framework.label());
     cmd.current_dir(&ctx.root)

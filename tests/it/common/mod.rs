@@ -225,3 +225,35 @@ pub fn pinned_venv(prefix: &str, packages: &[&str]) -> PathBuf {
     }
     venv
 }
+
+/// The corpus of real projects tests/corpus/fetch.sh downloads
+/// (`target/corpus`, or `HEPHAESTUS_CORPUS`). Each of `needs` (paths in
+/// it) must exist: else the test fails saying how to make it.
+pub fn corpus_cache(needs: &[&str]) -> PathBuf {
+    let dir = std::env::var_os("HEPHAESTUS_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus"));
+    for need in needs {
+        assert!(
+            dir.join(need).exists(),
+            "{} is missing: run tests/corpus/fetch.sh first (it downloads the corpus into \
+             target/corpus; set HEPHAESTUS_CORPUS to use another copy)",
+            dir.join(need).display()
+        );
+    }
+    dir
+}
+
+/// The real `CARGO_HOME` and `RUSTUP_HOME`, for commands that run cargo
+/// with the tests' private HOME.
+pub fn toolchain_homes() -> (PathBuf, PathBuf) {
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let home = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| real_home.join(default))
+    };
+    (home("CARGO_HOME", ".cargo"), home("RUSTUP_HOME", ".rustup"))
+}
