@@ -160,44 +160,9 @@ fn corpus() -> PathBuf {
     ])
 }
 
-/// The venv of [`TOOLS`], made once under the target directory, named by
-/// a hash of the list (`common::pinned_venv` names it by the whole list,
-/// too long for a file name here). Built in place, because its console
-/// scripts name their interpreter by absolute path (a venv built beside
-/// and renamed would run none of them); `installed` is written last, and
-/// a venv without it is built again.
+/// The venv of [`TOOLS`], made once under the target directory.
 fn tools() -> PathBuf {
-    use sha2::Digest;
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let hash = hex::encode(sha2::Sha256::digest(TOOLS.join("\n")));
-    let venv = base.join(format!("migrate-roundtrip-{}", &hash[..16]));
-    if venv.join("installed").exists() {
-        return venv;
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .expect("spawn python3");
-    assert!(
-        made.status.success(),
-        "python3 -m venv failed: {}",
-        show(&made)
-    );
-    let pip = Command::new(venv.join("bin/python"))
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .args(TOOLS)
-        .output()
-        .expect("spawn pip");
-    assert!(
-        pip.status.success(),
-        "installing {} from PyPI failed:\n{}",
-        TOOLS.join(" "),
-        show(&pip)
-    );
-    std::fs::write(venv.join("installed"), TOOLS.join("\n")).unwrap();
-    venv
+    crate::common::pinned_venv("migrate-roundtrip", TOOLS)
 }
 
 /// A directory with only what both sides may run besides the venv: git and

@@ -185,21 +185,33 @@ pub fn snapshot_settings(ctx: &TestContext) -> insta::Settings {
 }
 
 /// A venv with `packages` (pinned requirement strings) installed from PyPI,
-/// made once under the target directory as `<prefix>-<packages>`: built
-/// beside it and renamed, so parallel test processes never see a
-/// half-installed one. A failure to make it fails the test (never a skip).
+/// made once under the target directory as `<prefix>-<packages>` (or
+/// `<prefix>-<hash>` when that name would be too long). Built in place
+/// under an exclusive lock, because console scripts name their
+/// interpreter by absolute path (a venv built beside and renamed would
+/// run none of them); `installed` is written last, and a venv without it
+/// is built again. A failure to make it fails the test (never a skip).
 pub fn pinned_venv(prefix: &str, packages: &[&str]) -> PathBuf {
+    use std::os::fd::AsRawFd;
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let name = format!("{prefix}-{}", packages.join("-").replace(['=', '.'], "_"));
+    let mut name = format!("{prefix}-{}", packages.join("-").replace(['=', '.'], "_"));
+    if name.len() > 120 {
+        use sha2::Digest;
+        let hash = hex::encode(sha2::Sha256::digest(packages.join("\n")));
+        name = format!("{prefix}-{}", &hash[..16]);
+    }
     let venv = base.join(&name);
+    let lock = std::fs::File::create(base.join(format!("{name}.lock"))).expect("venv lock file");
+    // SAFETY: flock on a descriptor this function owns; released on drop.
+    let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "locking {name}.lock");
     if venv.join("installed").exists() {
         return venv;
     }
-    let tmp = base.join(format!("{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&venv);
     let made = Command::new("python3")
         .args(["-m", "venv"])
-        .arg(&tmp)
+        .arg(&venv)
         .output()
         .expect("spawn python3");
     assert!(
@@ -207,7 +219,7 @@ pub fn pinned_venv(prefix: &str, packages: &[&str]) -> PathBuf {
         "python3 -m venv failed: {}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let pip = Command::new(tmp.join("bin/python"))
+    let pip = Command::new(venv.join("bin/python"))
         .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
         .args(packages)
         .output()
@@ -218,11 +230,7 @@ pub fn pinned_venv(prefix: &str, packages: &[&str]) -> PathBuf {
         packages.join(" "),
         String::from_utf8_lossy(&pip.stderr)
     );
-    std::fs::write(tmp.join("installed"), packages.join("\n")).unwrap();
-    if std::fs::rename(&tmp, &venv).is_err() {
-        // Another process won the race.
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
+    std::fs::write(venv.join("installed"), packages.join("\n")).expect("write installed");
     venv
 }
 
