@@ -33,8 +33,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+#[cfg(test)]
+use super::EnvHints;
 use super::dists::Installed;
-use super::{EnvHints, EnvKind, PythonEnv};
+use super::{EnvKind, PythonEnv};
 pub use ini::Ini;
 pub use project::ProjectFiles;
 
@@ -195,7 +197,9 @@ pub struct PytestPlan {
     pub argv: Vec<String>,
 }
 
-/// Find the project's environment ([`super::find`]) and decide.
+/// Find the project's environment ([`super::find`]) and decide (tests;
+/// a run finds the environment once and calls [`plan`]).
+#[cfg(test)]
 pub fn plan_for(root: &Path, hints: &EnvHints) -> Result<PythonToolPlan, ToolCfgError> {
     let env = super::find(root, hints);
     plan(&ToolCfgSettings {
