@@ -39,14 +39,15 @@ struct ResolvedStep {
 }
 
 fn pipeline(project: &crate::project::Project) -> anyhow::Result<Vec<ResolvedStep>> {
+    let python_env = crate::pyenv::find(&project.root, &crate::pyenv::EnvHints::from_process());
     let steps = build::pipeline(
         &project.config,
         build::BuildOptions {
-            env_hints: crate::pyenv::EnvHints::from_process(),
+            python_env: python_env.as_ref(),
             ..build::BuildOptions::default()
         },
     )?;
-    let describer = Describer::new(&project.root, VersionProbe::Run);
+    let describer = Describer::new(&project.root, python_env.as_ref(), VersionProbe::Run);
     Ok(steps
         .iter()
         .map(|s| ResolvedStep {

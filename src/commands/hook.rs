@@ -153,15 +153,16 @@ fn uninstall_hooks(ctx: &Context, args: &UninstallArgs) -> anyhow::Result<ExitSt
 fn list(ctx: &Context) -> anyhow::Result<ExitStatus> {
     let project = ctx.work_tree_project()?;
     let (repo, root, loaded) = (&project.repo, &project.root, &project.config);
+    let python_env = crate::pyenv::find(root, &crate::pyenv::EnvHints::from_process());
     let steps = build::pipeline(
         loaded,
         build::BuildOptions {
-            env_hints: crate::pyenv::EnvHints::from_process(),
+            python_env: python_env.as_ref(),
             ..build::BuildOptions::default()
         },
     )?;
     let dir = repo.hooks_dir()?;
-    let describer = Describer::new(root, VersionProbe::Run);
+    let describer = Describer::new(root, python_env.as_ref(), VersionProbe::Run);
     let p = &ctx.printer;
     let origin = match &dir.configured {
         Some((value, scope)) => format!(" (core.hooksPath = {value:?}, {scope})"),

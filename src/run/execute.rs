@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::git::{BString, Repo, bytes_to_os};
 
-use super::fingerprint::{Fingerprint, fingerprint};
+use super::fingerprint::{FileWatch, Fingerprint, fingerprint};
 use super::in_process::InProcess;
 use crate::process::{self, Capture, Children, Exit, Invocation, Streams};
 use crate::steps::plan::{Plan, Planned, SkipReason};
@@ -468,8 +468,15 @@ impl Executor<'_> {
 
     /// Run a group of read-only steps and fail any that changed a file:
     /// whichever step it is, an edit means the files checked are not the
-    /// files committed (a linter that fixes behind a pass). Changes are
-    /// found as git sees them: the unstaged changes before and after.
+    /// files committed (a linter that fixes behind a pass).
+    ///
+    /// A group whose commands all get their files watches those files
+    /// (and the paths the keeper set aside) by stat before and after
+    /// ([`FileWatch`]): the cost follows the files passed, not the size
+    /// of the work tree. A group with a command that reaches beyond its
+    /// files (project scope, `pass_files = false`, or run without files)
+    /// compares the work tree's unstaged changes before and after, as git
+    /// sees them, so a write to any tracked file is found.
     fn run_read_only(
         &self,
         group: &[Planned],
@@ -480,20 +487,40 @@ impl Executor<'_> {
         if self.repo.is_none() || !group.iter().any(runs_command) {
             return self.run_group(group);
         }
-        let before = match snapshot.take() {
-            Some(s) => s,
-            None => self.unstaged_snapshot(),
+        let whole_tree = group
+            .iter()
+            .any(|p| runs_command(p) && reaches_beyond_files(p));
+        let (mut results, changed) = if whole_tree {
+            let before = match snapshot.take() {
+                Some(s) => s,
+                None => self.unstaged_snapshot(),
+            };
+            let results = self.run_group(group);
+            let after = self.unstaged_snapshot();
+            let changed = changed_paths(&before, &after);
+            *snapshot = Some(after);
+            (results, changed)
+        } else {
+            // Whatever this group does outside its files is not looked
+            // at, so the next group takes a fresh snapshot.
+            *snapshot = None;
+            let mut paths: BTreeSet<&BString> = group
+                .iter()
+                .filter(|p| p.skip.is_none())
+                .flat_map(|p| p.files.iter())
+                .collect();
+            paths.extend(self.settings.watched.iter());
+            let watch = FileWatch::start(&self.settings.root, paths.into_iter().cloned().collect());
+            let results = self.run_group(group);
+            let changed = watch.changed();
+            (results, changed)
         };
-        let mut results = self.run_group(group);
-        let after = self.unstaged_snapshot();
-        let changed = changed_paths(&before, &after);
         if !changed.is_empty() {
             let running: Vec<usize> = (0..group.len())
                 .filter(|&k| runs_command(&group[k]) && results[k].exit.is_some())
                 .collect();
             blame(group, &mut results, &running, &changed);
         }
-        *snapshot = Some(after);
         results
     }
 
@@ -540,6 +567,13 @@ impl Executor<'_> {
 struct Fingerprints {
     files: BTreeMap<BString, Fingerprint>,
     unstaged: BTreeSet<BString>,
+}
+
+/// Whether a command step may touch files it was not given: project
+/// scope, `pass_files = false`, or no files to pass (it then runs without
+/// any, on whatever it decides to look at).
+fn reaches_beyond_files(p: &Planned) -> bool {
+    p.step.scope == Scope::Project || !p.step.pass_files || p.files.is_empty()
 }
 
 /// Paths whose unstaged state differs between two snapshots: newly

@@ -38,6 +38,7 @@ use crate::exit::ExitStatus;
 use crate::git::{HookType, Repo};
 use crate::printer::Printer;
 use crate::process::{Children, signals};
+use crate::pyenv::{EnvHints, PythonEnv};
 use crate::steps::describe::{Describer, StepCommand, VersionProbe};
 use crate::steps::plan::{self, Plan};
 use crate::steps::{Step, build};
@@ -179,6 +180,9 @@ struct Prepared {
     lock: Option<WorkTreeLock>,
     /// The search for unstaged changes, started as soon as the lock is held.
     prescan: Option<Prescan>,
+    /// The project's Python environment, found once for the steps, the
+    /// python preset and the command descriptions.
+    python_env: Option<PythonEnv>,
     children: Children,
     interrupted: Arc<AtomicBool>,
 }
@@ -225,12 +229,14 @@ fn prepare(
     }
     clock.phase("configuration loaded");
     let settings = RunSettings::resolve(args, &loaded.config, cx.env);
+    let python_env = crate::pyenv::find(&root, &EnvHints::from_process());
     Ok(Some(Prepared {
         root,
         loaded: Arc::new(loaded),
         settings,
         lock: work_tree_lock,
         prescan,
+        python_env,
         children,
         interrupted,
     }))
@@ -311,7 +317,7 @@ fn take_lock(
 fn build_steps(cx: &RunContext<'_>, prepared: &Prepared) -> anyhow::Result<Vec<Step>> {
     let options = build::BuildOptions {
         drift: prepared.settings.drift,
-        env_hints: crate::pyenv::EnvHints::from_process(),
+        python_env: prepared.python_env.as_ref(),
     };
     let steps: Vec<Step> = build::pipeline(&prepared.loaded, options)?;
     check_names(cx, &steps, &prepared.settings.selection)?;
@@ -414,7 +420,11 @@ fn describe(
     if !prepared.settings.json && !verbose {
         return BTreeMap::new();
     }
-    let describer = Describer::new(&prepared.root, VersionProbe::Metadata);
+    let describer = Describer::new(
+        &prepared.root,
+        prepared.python_env.as_ref(),
+        VersionProbe::Metadata,
+    );
     plan.steps
         .iter()
         .filter(|p| p.skip.is_none())
@@ -433,7 +443,7 @@ fn execute(
     commands: &BTreeMap<String, StepCommand>,
 ) -> Vec<StepResult> {
     let mut env = scope.env.clone();
-    env.extend(activation(cx, &prepared.root));
+    env.extend(activation(cx, prepared));
     let settings = ExecuteSettings {
         root: prepared.root.clone(),
         env,
@@ -471,12 +481,12 @@ fn execute(
 /// run` or `source .venv/bin/activate` would: `VIRTUAL_ENV` and its `bin`
 /// first on `PATH`, so tools, and the commands a test suite shells out
 /// to, come from the project.
-fn activation(cx: &RunContext<'_>, root: &Path) -> Vec<(String, String)> {
-    let hints = crate::pyenv::EnvHints::from_process();
-    let Some(env) = crate::pyenv::find(root, &hints) else {
+fn activation(cx: &RunContext<'_>, prepared: &Prepared) -> Vec<(String, String)> {
+    let root = &prepared.root;
+    let Some(env) = &prepared.python_env else {
         return Vec::new();
     };
-    let Some(act) = crate::pyenv::toolcfg::Activation::of(&env) else {
+    let Some(act) = crate::pyenv::toolcfg::Activation::of(env) else {
         return Vec::new();
     };
     let path = act.path_var(std::env::var_os("PATH").as_deref());

@@ -8,28 +8,31 @@ use crate::config::glob::PathMatcher;
 use crate::config::model::{CommandLine, GuardRailsConfig, StepConfig};
 use crate::config::{Loaded, Preset};
 use crate::error::UserError;
-use crate::pyenv::EnvHints;
+use crate::pyenv::PythonEnv;
 use crate::pyenv::toolcfg;
 
 use super::{Action, Step};
 
 /// What to build besides the configured steps.
-#[derive(Debug, Clone, Default)]
-pub struct BuildOptions {
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
     /// Add the drift check as a step (`guard-rails --drift`).
     pub drift: bool,
-    /// Where to look for the project's Python environment (`VIRTUAL_ENV`,
-    /// `UV_PROJECT_ENVIRONMENT`), read once by the caller.
-    pub env_hints: EnvHints,
+    /// The project's Python environment ([`crate::pyenv::find`]), found
+    /// once by the caller and shared with whatever else needs it.
+    pub python_env: Option<&'a PythonEnv>,
 }
 
 /// The full pipeline for a project.
-pub fn pipeline(loaded: &Loaded, options: BuildOptions) -> anyhow::Result<Vec<Step>> {
+pub fn pipeline(loaded: &Loaded, options: BuildOptions<'_>) -> anyhow::Result<Vec<Step>> {
     let presets: Vec<Preset> = loaded.effective_presets();
     let python = match presets.contains(&Preset::Python) {
         true => Some(
-            toolcfg::plan_for(&loaded.root, &options.env_hints)
-                .map_err(|e| UserError::usage(format!("python preset: {e}")))?,
+            toolcfg::plan(&toolcfg::ToolCfgSettings {
+                root: &loaded.root,
+                env: options.python_env,
+            })
+            .map_err(|e| UserError::usage(format!("python preset: {e}")))?,
         ),
         false => None,
     };

@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Action, Scope, Step};
+use crate::pyenv::PythonEnv;
 use crate::pyenv::dists::Installed;
 use crate::tools::{self, Via};
 
@@ -63,9 +64,10 @@ pub struct Describer<'a> {
 }
 
 impl<'a> Describer<'a> {
-    pub fn new(root: &'a Path, probe: VersionProbe) -> Self {
-        let installed = crate::pyenv::find(root, &crate::pyenv::EnvHints::from_process())
-            .map(|env| Installed::scan(&env.site_packages));
+    /// `env`: the project's environment ([`crate::pyenv::find`]), whose
+    /// package metadata gives the versions.
+    pub fn new(root: &'a Path, env: Option<&PythonEnv>, probe: VersionProbe) -> Self {
+        let installed = env.map(|env| Installed::scan(&env.site_packages));
         Describer {
             root,
             installed,

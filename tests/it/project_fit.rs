@@ -68,6 +68,46 @@ fn a_project_step_that_writes_a_tracked_file_is_blamed_for_it() {
 }
 
 #[test]
+fn a_read_only_step_over_thousands_of_files_that_edits_one_is_blamed_for_it() {
+    // More files than the executor looks at by stat: they are watched
+    // through their directories (inotify on Linux) instead.
+    let ctx = TestContext::new();
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = []\n\n[[guard-rails.steps]]\nname = \"sneaky lint\"\nrun = [\"sh\", \"-c\", \"printf 'fixed\\\\n' >> pkg7/f3.py; exit 0\", \"lint\"]\nfiles = [\"*.py\"]\n\n[[guard-rails.steps]]\nname = \"honest\"\nrun = [\"true\"]\nfiles = [\"*.py\"]\n",
+    );
+    for d in 0..30 {
+        for f in 0..80 {
+            ctx.write(format!("pkg{d}/f{f}.py"), format!("x = {f}\n"));
+        }
+    }
+    ctx.commit_all("base");
+    let out = ctx.run([
+        "hook",
+        "run",
+        "pre-commit",
+        "--all-files",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    // Both were given the file and ran side by side: both are named, the
+    // message says so, and the other files are left out.
+    for name in ["sneaky lint", "honest"] {
+        let step = steps.iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(step["status"], "failed", "{name}: {}", step["message"]);
+        assert_eq!(step["modified_files"], serde_json::json!(["pkg7/f3.py"]));
+        assert!(
+            step["message"].as_str().unwrap().contains("alongside"),
+            "{}",
+            step["message"]
+        );
+    }
+}
+
+#[test]
 fn steps_run_with_the_project_venv_activated() {
     let ctx = TestContext::new();
     // A venv as `python -m venv` leaves it, minus the interpreter: what

@@ -42,8 +42,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+#[cfg(test)]
+use super::EnvHints;
 use super::dists::Installed;
-use super::{EnvHints, EnvKind, PythonEnv};
+use super::{EnvKind, PythonEnv};
 pub use ini::Ini;
 pub use project::ProjectFiles;
 
@@ -221,7 +223,9 @@ pub struct PytestPlan {
     pub unittest: bool,
 }
 
-/// Find the project's environment ([`super::find`]) and decide.
+/// Find the project's environment ([`super::find`]) and decide (tests;
+/// a run finds the environment once and calls [`plan`]).
+#[cfg(test)]
 pub fn plan_for(root: &Path, hints: &EnvHints) -> Result<PythonToolPlan, ToolCfgError> {
     let env = super::find(root, hints);
     plan(&ToolCfgSettings {
