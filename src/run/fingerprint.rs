@@ -328,7 +328,13 @@ mod notify {
             loop {
                 let event = match reader.next() {
                     Ok(e) => e,
-                    Err(_) => break, // drained (EAGAIN), or unreadable
+                    Err(rustix::io::Errno::AGAIN) => break, // drained
+                    Err(_) => {
+                        // Unreadable: events may be lost, so judge every
+                        // path by its change time, as after an overflow.
+                        overflow = true;
+                        break;
+                    }
                 };
                 let flags = event.events();
                 if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
