@@ -141,6 +141,17 @@ impl Children {
         }
     }
 
+    /// Start the watchdog now, on a thread of its own, so that the first
+    /// step does not wait for `sh` to start (a vfork and exec on the
+    /// path of every run with a command step). Without it the first step
+    /// starts it.
+    pub fn start_watchdog(&self) {
+        let dog = Arc::clone(&self.watchdog);
+        std::thread::spawn(move || {
+            dog.get_or_init(Watchdog::start);
+        });
+    }
+
     fn add(&self, pgid: i32) {
         if let Ok(mut g) = self.groups.lock() {
             g.insert(pgid);

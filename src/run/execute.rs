@@ -542,11 +542,18 @@ impl Executor<'_> {
         Fingerprints { files, unstaged }
     }
 
+    /// What a fixer may change, hashed: its files and the paths the
+    /// keeper set aside; and, when the fixer reaches beyond its files or
+    /// may re-stage, every path with unstaged changes (a full status of
+    /// the work tree, which a fixer that only gets files does not need).
     fn fingerprints(&self, p: &Planned) -> Fingerprints {
         let mut paths: BTreeSet<BString> = p.files.iter().cloned().collect();
         paths.extend(self.settings.watched.iter().cloned());
         let mut unstaged = BTreeSet::new();
-        if let Some(repo) = self.repo
+        let whole_tree =
+            reaches_beyond_files(p) || (p.step.restage && self.settings.restage_allowed);
+        if whole_tree
+            && let Some(repo) = self.repo
             && let Ok(changes) = repo.unstaged_paths()
         {
             for c in changes {

@@ -220,6 +220,7 @@ fn prepare(
         _ => None,
     };
     let interrupted = interrupted.unwrap_or_else(|| signals::install(children.clone()));
+    children.start_watchdog();
     let loaded = crate::config::load(&root, cx.config_path)?;
     if let Some(r) = repo {
         refuse_pending_journal(r, work_tree_lock.is_some())?;
