@@ -1,43 +1,136 @@
 #!/usr/bin/env bash
-# Issue 13: the overhead of `hephaestus hook run pre-commit` over running
-# the same tools by hand, and prek running them as local hooks, on a real
-# project: click 8.5.1 from the corpus (run tests/corpus/fetch.sh first;
-# prek comes from the bench venv of bench/hook-builtins.sh), one staged
-# comment change to src/click/utils.py. Build the release binary first.
+# Issue 13's speed check, on each corpus project: `hephaestus hook run
+# pre-commit` against the same tools run by hand and against prek running
+# them as `repo: local` hooks.
+#
+# Each project is checked out as tests/corpus/checkout.sh makes it (run
+# tests/corpus/fetch.sh first), with its venv as .venv, `hephaestus init`
+# and one staged clean change (the clean side of its partially staged
+# change in tests/corpus/seeds.toml). One hephaestus run (JSON) says which
+# commands its steps ran, with which files; "by hand" is those exact
+# commands one after another in a shell script, and prek gets them as
+# local hooks with the same files. Every tool's cache is warm (one run
+# first). Prints hyperfine's figures and, per project, hephaestus minus
+# by hand (the overhead) and prek minus by hand.
+#
+# Usage: bench/corpus-overhead.sh [--runs N] [--out DIR] [PROJECT...]
+#   default projects: click itsdangerous attrs hupper more-itertools strsim
+#   HEPH=path uses that binary instead of building target/release.
+#   prek comes from the venv bench/hook-builtins.sh makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HEPH=${HEPH:-$PWD/target/release/hephaestus}
-CHECKOUT=$PWD/tests/corpus/checkout.sh
-REPO=${REPO:-$(mktemp -d)/click}
-rm -rf "$REPO"
-V=$("$CHECKOUT" click "$REPO")
-cd "$REPO"
-ln -s "$V" .venv
-git config user.email b@example.com; git config user.name b
-"$HEPH" init >/dev/null
-cat > .pre-commit-config.yaml <<'Y'
-repos:
-- repo: local
-  hooks:
-  - {id: ruff-check, name: ruff check, entry: .venv/bin/ruff check --force-exclude --no-fix, language: system, types_or: [python, pyi]}
-  - {id: ruff-format, name: ruff format, entry: .venv/bin/ruff format --force-exclude, language: system, types_or: [python, pyi]}
-  - {id: mypy, name: mypy, entry: .venv/bin/mypy, language: system, pass_filenames: false, types_or: [python, pyi]}
-Y
-git add -A; git commit -qm cfg --no-verify
-python3 - <<'P'
-p = "src/click/utils.py"
-s = open(p).read()
-s = s.replace("    # Imported late to keep the import footprint small.\n", "    # Imported late: most callers never shorten a help text.\n", 1)
-open(p, "w").write(s)
-P
-git add src/click/utils.py
-.venv/bin/mypy >/dev/null 2>&1 || true   # warm mypy's cache
-export PATH="$HOME/.cache/hephaestus-bench/venv/bin:$PATH"
-hyperfine -N --warmup 2 --runs 10 \
-  -n "by hand" "sh -c '.venv/bin/ruff check --force-exclude --no-fix src/click/utils.py && .venv/bin/ruff format --force-exclude src/click/utils.py && .venv/bin/mypy'" \
-  -n hephaestus "$HEPH hook run pre-commit" \
-  -n prek "prek run"
-hyperfine -N --warmup 2 --runs 20 \
-  -n "by hand, ruff only" "sh -c '.venv/bin/ruff check --force-exclude --no-fix src/click/utils.py && .venv/bin/ruff format --force-exclude src/click/utils.py'" \
-  -n "hephaestus, SKIP=mypy" "env SKIP=mypy $HEPH hook run pre-commit" \
-  -n "prek, SKIP=mypy" "env SKIP=mypy prek run"
+RUNS=20
+OUT="${OUT:-$(mktemp -d)}"
+projects=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS="$2"; shift 2;;
+    --out) OUT="$2"; shift 2;;
+    -*) echo "unknown option: $1" >&2; exit 2;;
+    *) projects+=("$1"); shift;;
+  esac
+done
+[ ${#projects[@]} -gt 0 ] || projects=(click itsdangerous attrs hupper more-itertools strsim)
+
+if [ -z "${HEPH:-}" ]; then
+  cargo build --release --locked --quiet
+  HEPH="$PWD/target/release/hephaestus"
+fi
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/hephaestus-bench"
+if [ ! -x "$CACHE/venv/bin/prek" ]; then
+  python3 -m venv "$CACHE/venv"
+  "$CACHE/venv/bin/pip" install -q --disable-pip-version-check prek
+fi
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+PREK="$CACHE/venv/bin/prek"
+export PREK_HOME="$CACHE/prek-home" CARGO_NET_OFFLINE=true
+SEEDS="$PWD/tests/corpus/seeds.toml"
+CHECKOUT="$PWD/tests/corpus/checkout.sh"
+mkdir -p "$OUT"
+summary="$OUT/summary.txt"
+: > "$summary"
+
+for p in "${projects[@]}"; do
+  echo "== $p"
+  repo="$OUT/$p"
+  rm -rf "$repo"
+  printed=$("$CHECKOUT" "$p" "$repo")
+  cd "$repo"
+  [ "$printed" = "$repo" ] || ln -s "$printed" .venv
+  export CARGO_TARGET_DIR="$OUT/cargo-target-$p"
+  git config user.email bench@example.com; git config user.name bench
+  "$HEPH" init >/dev/null
+  git add hephaestus.toml; git commit -qm hephaestus --no-verify
+  # The clean change, staged.
+  python3 - "$SEEDS" "$p" <<'PY'
+import sys, tomllib
+seeds = tomllib.load(open(sys.argv[1], "rb"))
+change = next(c for c in seeds["partial"] if c["project"] == sys.argv[2])
+def edit(e):
+    text = open(e["file"]).read()
+    assert text.count(e["old"]) == 1, e["file"]
+    open(e["file"], "w").write(text.replace(e["old"], e["new"], 1))
+if change["rc_staged"] == 0:
+    for e in change["staged"]:
+        edit(e)
+else:
+    f = change["staged"][0]["file"]
+    mark = "//" if f.endswith(".rs") else "#"
+    body = open(f).read()
+    open(f, "w").write(f"{mark} A clean change.\n" + body)
+PY
+  git add -u
+  # One run: warms every tool's cache and says what ran.
+  "$HEPH" hook run pre-commit --format json > "$OUT/$p.json" || {
+    echo "hephaestus fails on the clean change of $p:" >&2
+    "$HEPH" hook run pre-commit >&2 || true
+    exit 1
+  }
+  python3 - "$OUT/$p.json" "$OUT/$p-by-hand.sh" <<'PY'
+import json, re, shlex, sys
+run = json.load(open(sys.argv[1]))
+lines = ["set -e"]
+hooks = []
+for s in run["steps"]:
+    c = s.get("command")
+    if s["status"] != "passed" or not c:
+        continue
+    argv = shlex.split(c["command"])
+    argv[0] = c["program"]
+    files = s["files"] if "<files>" in argv else []
+    argv = [a for a in argv if a != "<files>"]
+    lines.append(shlex.join(argv + files))
+    hooks.append({
+        "id": re.sub(r"[^a-z0-9]+", "-", s["name"]),
+        "name": s["name"],
+        "entry": shlex.join(argv),
+        "language": "system",
+        "pass_filenames": bool(files),
+        "always_run": not files,
+        **({"files": "^(" + "|".join(re.escape(f) for f in files) + ")$"} if files else {}),
+    })
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+with open(".pre-commit-config.yaml", "w") as fh:
+    json.dump({"repos": [{"repo": "local", "hooks": hooks}]}, fh, indent=1)
+print(f"{len(hooks)} command steps:", ", ".join(h["name"] for h in hooks))
+PY
+  # prek wants its configuration committed; the staged change stays staged.
+  git add .pre-commit-config.yaml
+  git commit -qm prek --no-verify -- .pre-commit-config.yaml
+  "$PREK" run >/dev/null 2>&1 || { echo "prek fails on the clean change of $p" >&2; "$PREK" run >&2; exit 1; }
+  hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/$p-hyperfine.json" \
+    -n "by hand" "sh $OUT/$p-by-hand.sh" \
+    -n hephaestus "$HEPH hook run pre-commit" \
+    -n prek "$PREK run"
+  python3 - "$OUT/$p-hyperfine.json" "$p" >> "$summary" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+hand, heph, prek = r["by hand"], r["hephaestus"], r["prek"]
+print(f"| {sys.argv[2]} | {hand:.1f} ms | {heph:.1f} ms | {prek:.1f} ms | {heph - hand:+.1f} ms | {prek - hand:+.1f} ms |")
+PY
+  cd - >/dev/null
+done
+echo
+echo "| project | by hand | hephaestus | prek | hephaestus overhead | prek overhead |"
+echo "|---|---|---|---|---|---|"
+cat "$summary"
