@@ -22,12 +22,14 @@ mod content;
 mod fixers;
 mod gitstate;
 mod parallel;
+mod pass;
 mod registry;
 mod syntax;
 
 use std::path::PathBuf;
 
 pub use args::ArgsError;
+pub use pass::{MAX_STEPS as MAX_PASS_STEPS, Pass, shares_a_pass};
 pub use registry::{CheckId, FileFilter};
 
 /// Which check to run and its pre-commit-hooks style arguments (options
