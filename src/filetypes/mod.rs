@@ -94,19 +94,32 @@ impl Kind {
 /// the `executable`/`non-executable` tag is left out (for callers that
 /// never ask for it).
 fn tags_of(path: &Path, kind: Kind, mode: Option<u32>, mode_tags: bool) -> std::io::Result<Tags> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    tags_named(&name, || path.to_path_buf(), kind, mode, mode_tags)
+}
+
+/// [`tags_of`] for the file called `name`, whose path `make_path` makes
+/// only when the file itself must be looked at.
+fn tags_named(
+    name: &str,
+    make_path: impl Fn() -> std::path::PathBuf,
+    kind: Kind,
+    mode: Option<u32>,
+    mode_tags: bool,
+) -> std::io::Result<Tags> {
     match kind {
         Kind::Directory => return Ok(Tags::from([DIRECTORY])),
         Kind::Symlink => return Ok(Tags::from([SYMLINK])),
         Kind::Socket => return Ok(Tags::from([SOCKET])),
         Kind::File | Kind::Special => {}
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let from_name = tags_from_filename(&name);
+    let from_name = tags_from_filename(name);
     let name_says_nothing = from_name.is_empty();
-    let executable = if mode_tags || name_says_nothing {
+    let path = (mode_tags || name_says_nothing).then(&make_path);
+    let executable = if let Some(path) = &path {
         let mode = match mode {
             Some(m) => m,
             None => {
@@ -137,13 +150,14 @@ fn tags_of(path: &Path, kind: Kind, mode: Option<u32>, mode_tags: bool) -> std::
     if name_says_nothing
         && executable == Some(true)
         && kind == Kind::File
+        && let Some(path) = &path
         && let Some(interpreter) = parse_shebang_from_file(path)?.first()
     {
         tags.extend(tags_from_interpreter(interpreter));
     }
     if !tags.contains(TEXT) && !tags.contains(BINARY) {
         // A FIFO or device is never read: it could block forever.
-        let text = kind != Kind::File || file_is_text(path)?;
+        let text = kind != Kind::File || file_is_text(&path.unwrap_or_else(make_path))?;
         tags.insert(if text { TEXT } else { BINARY });
     }
     Ok(tags)
@@ -213,10 +227,20 @@ pub fn tags_of_paths(
                 .iter()
                 .zip(kinds)
                 .map(|(&i, kind)| {
-                    let path = path_of(i);
+                    let f = files[i].as_ref();
+                    let name = f
+                        .iter()
+                        .rposition(|&b| b == b'/')
+                        .map_or(f, |p| &f[p + 1..]);
                     let tags = match kind {
-                        Some(kind) => tags_of(&path, kind, None, mode_tags),
-                        None => tags_from_path(&path),
+                        Some(kind) => tags_named(
+                            &String::from_utf8_lossy(name),
+                            || path_of(i),
+                            kind,
+                            None,
+                            mode_tags,
+                        ),
+                        None => tags_from_path(&path_of(i)),
                     };
                     (i, tags.ok())
                 })

@@ -146,6 +146,65 @@ pub struct Pass {
     diverged: Vec<AtomicBool>,
 }
 
+/// A worker's reading state.
+#[derive(Default)]
+struct Reader {
+    buf: Vec<u8>,
+    /// The last parent directory opened (relative to the pass's), and its
+    /// descriptor.
+    parent: Option<(Vec<u8>, std::os::fd::OwnedFd)>,
+}
+
+impl Reader {
+    /// Read `name` (relative to `root`) into the buffer.
+    fn read(&mut self, root: &std::os::fd::OwnedFd, name: &[u8]) -> std::io::Result<usize> {
+        use std::os::fd::AsFd;
+        let plain = !name.starts_with(b"/");
+        let split = name.iter().rposition(|&b| b == b'/');
+        let (Some(slash), true) = (split, plain) else {
+            return read_at(
+                root.as_fd(),
+                Path::new(crate::git::bytes_to_os(name)),
+                &mut self.buf,
+            );
+        };
+        let (parent, file) = (&name[..slash], &name[slash + 1..]);
+        if self.parent.as_ref().is_none_or(|(p, _)| p != parent) {
+            let fd = rustix::fs::openat(
+                root,
+                Path::new(crate::git::bytes_to_os(parent)),
+                rustix::fs::OFlags::PATH
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            );
+            match fd {
+                Ok(fd) => self.parent = Some((parent.to_vec(), fd)),
+                Err(_) => {
+                    self.parent = None;
+                    return read_at(
+                        root.as_fd(),
+                        Path::new(crate::git::bytes_to_os(name)),
+                        &mut self.buf,
+                    );
+                }
+            }
+        }
+        match &self.parent {
+            Some((_, fd)) => read_at(
+                fd.as_fd(),
+                Path::new(crate::git::bytes_to_os(file)),
+                &mut self.buf,
+            ),
+            None => read_at(
+                root.as_fd(),
+                Path::new(crate::git::bytes_to_os(name)),
+                &mut self.buf,
+            ),
+        }
+    }
+}
+
 /// At most this many steps share one pass (a bit each per file).
 pub const MAX_STEPS: usize = 64;
 
@@ -296,7 +355,10 @@ impl Pass {
             rustix::fs::Mode::empty(),
         );
         let ids: Vec<u32> = (0..self.files.len() as u32).collect();
-        let per_file: Vec<Vec<(usize, Entry)>> = map_with(&ids, Vec::new, |buf, &i| {
+        // Each worker keeps a read buffer and the last directory it
+        // opened: a file is opened by its name in that directory (a path
+        // walk of one component), files of a directory come in a row.
+        let per_file: Vec<Vec<(usize, Entry)>> = map_with(&ids, Reader::default, |reader, &i| {
             let mask = wants[i as usize];
             if mask == 0 {
                 return Vec::new();
@@ -306,13 +368,14 @@ impl Pass {
             let shown = path.to_string_lossy();
             let steps = (0..self.members.len()).filter(|k| mask & (1 << k) != 0);
             let read = match &dir {
-                Ok(fd) => read_at(std::os::fd::AsFd::as_fd(fd), path, buf),
+                Ok(fd) => reader.read(fd, name),
                 Err(_) => std::fs::read(self.dir.join(path)).map(|data| {
                     let n = data.len();
-                    *buf = data;
+                    reader.buf = data;
                     n
                 }),
             };
+            let buf = &reader.buf;
             let n = match read {
                 Ok(n) => n,
                 Err(e) => {
