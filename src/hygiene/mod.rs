@@ -10,7 +10,9 @@
 //!
 //! A check runs over its files in parallel (scoped threads, bounded by the
 //! cores), reads each file once, and reports per file; the reports are put
-//! back in the order the files were given, so the output is stable. Checks
+//! back in the order the files were given, so the output is stable. In a
+//! hook run, consecutive content checks share one read of each file
+//! ([`Pass`]). Checks
 //! that need git state read it through [`crate::git`] (gitoxide), never by
 //! spawning `git`.
 //!
