@@ -49,49 +49,276 @@ const STRUCTURAL: &[&str] = &[
 /// The tags of the file at `path` (not followed if it is a symlink).
 /// Errors when it does not exist or cannot be read.
 pub fn tags_from_path(path: &Path) -> std::io::Result<Tags> {
-    use std::os::unix::fs::FileTypeExt;
+    use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::symlink_metadata(path)?;
-    let kind = meta.file_type();
-    if kind.is_dir() {
-        return Ok(Tags::from([DIRECTORY]));
+    tags_of(
+        path,
+        Kind::of(meta.file_type()),
+        Some(meta.permissions().mode()),
+        true,
+    )
+}
+
+/// What a directory entry is, as `lstat` (or the directory listing) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Directory,
+    Symlink,
+    Socket,
+    /// A regular file.
+    File,
+    /// A FIFO or a device: tagged `file`, never read.
+    Special,
+}
+
+impl Kind {
+    fn of(kind: std::fs::FileType) -> Kind {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_dir() {
+            Kind::Directory
+        } else if kind.is_symlink() {
+            Kind::Symlink
+        } else if kind.is_socket() {
+            Kind::Socket
+        } else if kind.is_file() {
+            Kind::File
+        } else {
+            Kind::Special
+        }
     }
-    if kind.is_symlink() {
-        return Ok(Tags::from([SYMLINK]));
-    }
-    if kind.is_socket() {
-        return Ok(Tags::from([SOCKET]));
-    }
-    let mut tags = Tags::from([FILE]);
-    // No execute bit at all: not executable for anyone, root included,
-    // without asking access(2).
-    let executable = {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o111 != 0 && is_executable(path)
-    };
-    tags.insert(if executable {
-        EXECUTABLE
-    } else {
-        NON_EXECUTABLE
-    });
+}
+
+/// The tags of `path`, of `kind`, whose mode is known or is looked up
+/// when needed: for the mode tags (`mode_tags`) and, for a file whose name
+/// says nothing, to know whether its shebang counts. Without `mode_tags`
+/// the `executable`/`non-executable` tag is left out (for callers that
+/// never ask for it).
+fn tags_of(path: &Path, kind: Kind, mode: Option<u32>, mode_tags: bool) -> std::io::Result<Tags> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let from_name = tags_from_filename(&name);
-    if !from_name.is_empty() {
-        tags.extend(from_name);
-    } else if executable
-        && kind.is_file()
+    tags_named(&name, || path.to_path_buf(), kind, mode, mode_tags)
+}
+
+/// [`tags_of`] for the file called `name`, whose path `make_path` makes
+/// only when the file itself must be looked at.
+fn tags_named(
+    name: &str,
+    make_path: impl Fn() -> std::path::PathBuf,
+    kind: Kind,
+    mode: Option<u32>,
+    mode_tags: bool,
+) -> std::io::Result<Tags> {
+    match kind {
+        Kind::Directory => return Ok(Tags::from([DIRECTORY])),
+        Kind::Symlink => return Ok(Tags::from([SYMLINK])),
+        Kind::Socket => return Ok(Tags::from([SOCKET])),
+        Kind::File | Kind::Special => {}
+    }
+    let from_name = tags_from_filename(name);
+    let name_says_nothing = from_name.is_empty();
+    let path = (mode_tags || name_says_nothing).then(&make_path);
+    let executable = if let Some(path) = &path {
+        let mode = match mode {
+            Some(m) => m,
+            None => {
+                use std::os::unix::fs::PermissionsExt;
+                let meta = std::fs::symlink_metadata(path)?;
+                if Kind::of(meta.file_type()) != kind {
+                    // Changed since it was listed: start again.
+                    return tags_from_path(path);
+                }
+                meta.permissions().mode()
+            }
+        };
+        // No execute bit at all: not executable for anyone, root
+        // included, without asking access(2).
+        Some(mode & 0o111 != 0 && is_executable(path))
+    } else {
+        None
+    };
+    let mut tags = from_name;
+    tags.insert(FILE);
+    if mode_tags {
+        tags.insert(if executable == Some(true) {
+            EXECUTABLE
+        } else {
+            NON_EXECUTABLE
+        });
+    }
+    if name_says_nothing
+        && executable == Some(true)
+        && kind == Kind::File
+        && let Some(path) = &path
         && let Some(interpreter) = parse_shebang_from_file(path)?.first()
     {
         tags.extend(tags_from_interpreter(interpreter));
     }
     if !tags.contains(TEXT) && !tags.contains(BINARY) {
         // A FIFO or device is never read: it could block forever.
-        let text = !kind.is_file() || file_is_text(path)?;
+        let text = kind != Kind::File || file_is_text(&path.unwrap_or_else(make_path))?;
         tags.insert(if text { TEXT } else { BINARY });
     }
     Ok(tags)
+}
+
+/// Below this many paths in one directory, each is looked up alone
+/// (`lstat`); from it on, the directory is listed once and the listing's
+/// entry types stand in for the `lstat`s.
+const LIST_FROM: usize = 16;
+
+/// The tags of many paths (relative to `root`, `/`-separated, as git
+/// lists them), in order; `None` for a path that does not exist or cannot
+/// be read. The same tags as [`tags_from_path`] gives each (less the mode
+/// tags unless `mode_tags`), found with far fewer system calls: paths are
+/// grouped by directory and a directory holding many of them is listed
+/// once (the entry types of a listing are what `lstat` would say), so a
+/// file whose name fixes its tags (`a.py`: `text`, `python`) costs no
+/// system call of its own. Directories are shared among the cores.
+pub fn tags_of_paths(
+    root: &Path,
+    files: &[impl AsRef<[u8]> + Sync],
+    mode_tags: bool,
+) -> Vec<Option<Tags>> {
+    // Group the paths by parent directory (paths that are not plain
+    // relative paths are looked up alone).
+    let mut grouped: Vec<(&[u8], usize)> = Vec::with_capacity(files.len());
+    let mut alone: Vec<usize> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let f = f.as_ref();
+        let plain = !f.is_empty()
+            && !f.starts_with(b"/")
+            && f.split(|&b| b == b'/')
+                .all(|c| !c.is_empty() && c != b"." && c != b"..");
+        if plain {
+            let parent = f
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(&f[..0], |p| &f[..p]);
+            grouped.push((parent, i));
+        } else {
+            alone.push(i);
+        }
+    }
+    grouped.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    let mut units: Vec<Unit<'_>> = Vec::new();
+    for chunk in grouped.chunk_by(|a, b| a.0 == b.0) {
+        let indexes: Vec<usize> = chunk.iter().map(|(_, i)| *i).collect();
+        if indexes.len() >= LIST_FROM {
+            units.push(Unit::Listed(chunk[0].0, indexes));
+        } else {
+            alone.extend(indexes);
+        }
+    }
+    alone.sort_unstable();
+    for part in alone.chunks(256) {
+        units.push(Unit::Alone(part.to_vec()));
+    }
+    let path_of = |i: usize| root.join(crate::git::bytes_to_os(files[i].as_ref()));
+    let done: Vec<Vec<(usize, Option<Tags>)>> = on_cores(&units, |unit| match unit {
+        Unit::Alone(indexes) => indexes
+            .iter()
+            .map(|&i| (i, tags_from_path(&path_of(i)).ok()))
+            .collect(),
+        Unit::Listed(dir, indexes) => {
+            let kinds = list(&root.join(crate::git::bytes_to_os(dir)), files, indexes);
+            indexes
+                .iter()
+                .zip(kinds)
+                .map(|(&i, kind)| {
+                    let f = files[i].as_ref();
+                    let name = f
+                        .iter()
+                        .rposition(|&b| b == b'/')
+                        .map_or(f, |p| &f[p + 1..]);
+                    let tags = match kind {
+                        Some(kind) => tags_named(
+                            &String::from_utf8_lossy(name),
+                            || path_of(i),
+                            kind,
+                            None,
+                            mode_tags,
+                        ),
+                        None => tags_from_path(&path_of(i)),
+                    };
+                    (i, tags.ok())
+                })
+                .collect()
+        }
+    });
+    let mut out: Vec<Option<Tags>> = vec![None; files.len()];
+    for (i, tags) in done.into_iter().flatten() {
+        out[i] = tags;
+    }
+    out
+}
+
+/// A share of [`tags_of_paths`]'s work.
+enum Unit<'a> {
+    /// Paths looked up one by one.
+    Alone(Vec<usize>),
+    /// Paths of one directory (its path, relative to the root), listed.
+    Listed(&'a [u8], Vec<usize>),
+}
+
+/// The kind of each of `indexes` (paths in `dir`) from one listing of
+/// `dir`; `None` where the listing does not say (not listed, unknown entry
+/// type, or the directory cannot be listed): the caller asks `lstat`.
+fn list(dir: &Path, files: &[impl AsRef<[u8]>], indexes: &[usize]) -> Vec<Option<Kind>> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = |i: usize| {
+        let f = files[i].as_ref();
+        f.iter()
+            .rposition(|&b| b == b'/')
+            .map_or(f, |p| &f[p + 1..])
+    };
+    // Positions in `indexes`, by name, for lookups while listing.
+    let mut by_name: Vec<usize> = (0..indexes.len()).collect();
+    by_name.sort_unstable_by(|&a, &b| name(indexes[a]).cmp(name(indexes[b])));
+    let mut kinds = vec![None; indexes.len()];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return kinds;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let wanted = file_name.as_bytes();
+        let Ok(at) = by_name.binary_search_by(|&k| name(indexes[k]).cmp(wanted)) else {
+            continue;
+        };
+        // `file_type` is the listing's entry type (no `lstat`) where the
+        // file system records it.
+        if let Ok(kind) = entry.file_type() {
+            kinds[by_name[at]] = Some(Kind::of(kind));
+        }
+    }
+    kinds
+}
+
+/// `f` over every unit, on every core, in no particular order.
+fn on_cores<T: Sync, R: Send>(units: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(units.len());
+    if workers <= 1 {
+        return units.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+            done.push(f(unit));
+        }
+        done
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        all
+    })
 }
 
 /// Executable for this process, as `access(2)` with `X_OK` says (for root:

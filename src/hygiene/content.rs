@@ -10,6 +10,7 @@ use aho_corasick::AhoCorasick;
 use memchr::memchr;
 use memchr::memmem;
 
+use super::fixers::{Verdict, standalone};
 use super::parallel::{FileReport, per_file};
 use super::{Context, HygieneError, Outcome};
 use crate::git::Repo;
@@ -17,7 +18,7 @@ use crate::git::Repo;
 /// Whether git is in the middle of a merge or a rebase, as the reference
 /// decides it: `MERGE_MSG` and one of `MERGE_HEAD`, `rebase-apply`,
 /// `rebase-merge` in this work tree's git directory.
-fn in_merge(ctx: &Context) -> Result<bool, HygieneError> {
+pub(super) fn in_merge(ctx: &Context) -> Result<bool, HygieneError> {
     let repo = Repo::discover(&ctx.dir)?;
     let dir = repo.git_dir();
     Ok(dir.join("MERGE_MSG").exists()
@@ -43,39 +44,42 @@ pub(super) fn merge_conflict(
     if !assume_in_merge && !in_merge(ctx)? {
         return Ok(Outcome::default());
     }
-    Ok(per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match super::parallel::read_file(path) {
-            Ok(d) => d,
-            Err(e) => return FileReport::io_error(shown, "read it", &e),
-        };
-        let mut report = FileReport::default();
-        let any = [&b"<<<<<<< "[..], b"=======", b">>>>>>> "]
-            .iter()
-            .any(|m| memmem::find(&data, m).is_some());
-        if !any {
-            return report;
-        }
-        let mut start = 0;
-        let mut number = 0usize;
-        while start < data.len() {
-            number += 1;
-            let end = memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i + 1);
-            let line = &data[start..end];
-            if matches!(line.first(), Some(b'<' | b'=' | b'>')) {
-                for pattern in CONFLICT_PATTERNS {
-                    if line.starts_with(pattern) {
-                        let marker = String::from_utf8_lossy(pattern.trim_ascii());
-                        report.stdout.push_str(&format!(
-                            "{shown}:{number}: Merge conflict string '{marker}' found\n"
-                        ));
-                        report.failed = true;
-                    }
+    Ok(standalone(ctx, merge_conflict_of))
+}
+
+/// check-merge-conflict on one file's bytes (in a merge).
+pub(super) fn merge_conflict_of(shown: &str, data: &[u8]) -> Verdict {
+    let any = [&b"<<<<<<< "[..], b"=======", b">>>>>>> "]
+        .iter()
+        .any(|m| memmem::find(data, m).is_some());
+    if !any {
+        return Verdict::Clean;
+    }
+    let mut report = FileReport::default();
+    let mut start = 0;
+    let mut number = 0usize;
+    while start < data.len() {
+        number += 1;
+        let end = memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i + 1);
+        let line = &data[start..end];
+        if matches!(line.first(), Some(b'<' | b'=' | b'>')) {
+            for pattern in CONFLICT_PATTERNS {
+                if line.starts_with(pattern) {
+                    let marker = String::from_utf8_lossy(pattern.trim_ascii());
+                    report.stdout.push_str(&format!(
+                        "{shown}:{number}: Merge conflict string '{marker}' found\n"
+                    ));
+                    report.failed = true;
                 }
             }
-            start = end;
         }
-        report
-    }))
+        start = end;
+    }
+    if report.failed {
+        Verdict::Report(report)
+    } else {
+        Verdict::Clean
+    }
 }
 
 const KEY_MARKERS: [&str; 10] = [
@@ -95,23 +99,22 @@ static KEYS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(K
 
 /// detect-private-key: any of the reference's markers anywhere in a file.
 pub(super) fn private_key(ctx: &Context) -> Outcome {
-    per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match super::parallel::read_file(path) {
-            Ok(d) => d,
-            Err(e) => return FileReport::io_error(shown, "read it", &e),
-        };
-        let found = match KEYS.as_ref() {
-            Some(ac) => ac.is_match(&data),
-            None => KEY_MARKERS
-                .iter()
-                .any(|m| memmem::find(&data, m.as_bytes()).is_some()),
-        };
-        if found {
-            FileReport::fail(format!("Private key found: {shown}\n"))
-        } else {
-            FileReport::default()
-        }
-    })
+    standalone(ctx, private_key_of)
+}
+
+/// detect-private-key on one file's bytes.
+pub(super) fn private_key_of(shown: &str, data: &[u8]) -> Verdict {
+    let found = match KEYS.as_ref() {
+        Some(ac) => ac.is_match(data),
+        None => KEY_MARKERS
+            .iter()
+            .any(|m| memmem::find(data, m.as_bytes()).is_some()),
+    };
+    if found {
+        Verdict::Report(FileReport::fail(format!("Private key found: {shown}\n")))
+    } else {
+        Verdict::Clean
+    }
 }
 
 /// check-symlinks: links whose target does not exist.

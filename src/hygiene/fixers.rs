@@ -17,13 +17,43 @@ fn is_py_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-/// Read a file for a fixer, or the report that explains why not.
-fn read(shown: &str, path: &Path) -> Result<Vec<u8>, FileReport> {
-    super::parallel::read_file(path).map_err(|e| FileReport::io_error(shown, "read it", &e))
+/// What a content check makes of one file's bytes.
+#[derive(Debug)]
+pub(super) enum Verdict {
+    /// Nothing to say.
+    Clean,
+    /// A finding (or a failure) to report; the file stays as it is.
+    Report(FileReport),
+    /// A fixer's new bytes for the file, and the line it prints.
+    Rewrite(Vec<u8>, String),
+}
+
+impl Verdict {
+    /// Carry the verdict out on the file at `path`: write a fixer's bytes.
+    pub(super) fn apply(self, shown: &str, path: &Path) -> FileReport {
+        match self {
+            Verdict::Clean => FileReport::default(),
+            Verdict::Report(report) => report,
+            Verdict::Rewrite(bytes, message) => write(shown, path, &bytes, message),
+        }
+    }
+}
+
+/// A content check run alone over the context's files: read each, judge
+/// it, carry the verdict out.
+pub(super) fn standalone(ctx: &Context, judge: impl Fn(&str, &[u8]) -> Verdict + Sync) -> Outcome {
+    per_file(
+        &ctx.dir,
+        &ctx.files,
+        |shown, path| match super::parallel::read_file(path) {
+            Ok(data) => judge(shown, &data).apply(shown, path),
+            Err(e) => FileReport::io_error(shown, "read it", &e),
+        },
+    )
 }
 
 /// Write the new bytes, never through a symbolic link.
-fn write(shown: &str, path: &Path, bytes: &[u8], message: String) -> FileReport {
+pub(super) fn write(shown: &str, path: &Path, bytes: &[u8], message: String) -> FileReport {
     if is_symlink(path) {
         return FileReport {
             failed: true,
@@ -80,26 +110,48 @@ pub(super) fn trailing_whitespace(
     chars: Option<&[u8]>,
     no_markdown_given: bool,
 ) -> Outcome {
-    let mut outcome = per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let is_md = markdown.all || {
-            let lower = shown.to_lowercase();
-            markdown.exts.iter().any(|e| e == python_ext(&lower))
-        };
-        let data = match read(shown, path) {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
-        match strip_trailing(&data, is_md, chars) {
-            None => FileReport::default(),
-            Some(fixed) => write(shown, path, &fixed, format!("Fixing {shown}\n")),
-        }
+    let mut outcome = standalone(ctx, |shown, data| {
+        trailing_whitespace_of(shown, data, markdown, chars)
     });
     if no_markdown_given {
-        outcome
-            .stdout
-            .insert_str(0, "--no-markdown-linebreak-ext now does nothing!\n");
+        no_markdown_notice(&mut outcome);
     }
     outcome
+}
+
+/// The line the reference prints first when given
+/// `--no-markdown-linebreak-ext`.
+pub(super) fn no_markdown_notice(outcome: &mut Outcome) {
+    outcome
+        .stdout
+        .insert_str(0, "--no-markdown-linebreak-ext now does nothing!\n");
+}
+
+/// trailing-whitespace on one file's bytes.
+pub(super) fn trailing_whitespace_of(
+    shown: &str,
+    data: &[u8],
+    markdown: &Markdown,
+    chars: Option<&[u8]>,
+) -> Verdict {
+    let is_md = markdown.all || is_markdown(shown, &markdown.exts);
+    match strip_trailing(data, is_md, chars) {
+        None => Verdict::Clean,
+        Some(fixed) => Verdict::Rewrite(fixed, format!("Fixing {shown}\n")),
+    }
+}
+
+/// Whether the lower-cased name's extension is one of `exts` (no
+/// allocation for an ASCII name).
+fn is_markdown(shown: &str, exts: &[String]) -> bool {
+    if shown.is_ascii() {
+        let ext = python_ext(shown);
+        exts.iter()
+            .any(|e| e.eq_ignore_ascii_case(ext) && !e.bytes().any(|b| b.is_ascii_uppercase()))
+    } else {
+        let lower = shown.to_lowercase();
+        exts.iter().any(|e| e == python_ext(&lower))
+    }
 }
 
 /// The stripped bytes, or `None` when nothing changes.
@@ -173,22 +225,22 @@ fn eof_fix(data: &[u8]) -> EofFix {
 /// end-of-file-fixer: a file ends in exactly one line break (the first of
 /// the trailing ones), or is empty.
 pub(super) fn end_of_file(ctx: &Context) -> Outcome {
-    per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match read(shown, path) {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
-        let message = format!("Fixing {shown}\n");
-        match eof_fix(&data) {
-            EofFix::Keep => FileReport::default(),
-            EofFix::AppendNewline => {
-                let mut fixed = data;
-                fixed.push(b'\n');
-                write(shown, path, &fixed, message)
-            }
-            EofFix::TruncateTo(n) => write(shown, path, &data[..n], message),
+    standalone(ctx, end_of_file_of)
+}
+
+/// end-of-file-fixer on one file's bytes.
+pub(super) fn end_of_file_of(shown: &str, data: &[u8]) -> Verdict {
+    let fixed = match eof_fix(data) {
+        EofFix::Keep => return Verdict::Clean,
+        EofFix::AppendNewline => {
+            let mut fixed = Vec::with_capacity(data.len() + 1);
+            fixed.extend_from_slice(data);
+            fixed.push(b'\n');
+            fixed
         }
-    })
+        EofFix::TruncateTo(n) => data[..n].to_vec(),
+    };
+    Verdict::Rewrite(fixed, format!("Fixing {shown}\n"))
 }
 
 /// Line endings counted as Python's `bytes.splitlines()` sees them.
@@ -248,25 +300,26 @@ fn with_ending(data: &[u8], ending: &[u8]) -> Vec<u8> {
 /// go to LF, then CRLF); `--fix=lf|crlf|cr` forces one; `--fix=no` only
 /// reports.
 pub(super) fn mixed_line_ending(ctx: &Context, fix: FixMode) -> Outcome {
-    per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match read(shown, path) {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
-        let c = count_endings(&data);
+    standalone(ctx, |shown, data| mixed_line_ending_of(shown, data, fix))
+}
+
+/// mixed-line-ending on one file's bytes.
+pub(super) fn mixed_line_ending_of(shown: &str, data: &[u8], fix: FixMode) -> Verdict {
+    {
+        let c = count_endings(data);
         let kinds = [c.cr, c.crlf, c.lf].iter().filter(|n| **n > 0).count();
         let mixed = kinds > 1;
         let target: &[u8] = match fix {
             FixMode::No => {
                 return if mixed {
-                    FileReport::fail(format!("{shown}: mixed line endings\n"))
+                    Verdict::Report(FileReport::fail(format!("{shown}: mixed line endings\n")))
                 } else {
-                    FileReport::default()
+                    Verdict::Clean
                 };
             }
             FixMode::Auto => {
                 if !mixed {
-                    return FileReport::default();
+                    return Verdict::Clean;
                 }
                 // `>=` in the reference: later kinds win ties (LF > CRLF > CR).
                 let mut best: (&[u8], usize) = (b"\n", 0);
@@ -284,50 +337,44 @@ pub(super) fn mixed_line_ending(ctx: &Context, fix: FixMode) -> Outcome {
                     _ => (b"\r", c.crlf + c.lf),
                 };
                 if others == 0 {
-                    return FileReport::default();
+                    return Verdict::Clean;
                 }
                 target
             }
         };
-        let fixed = with_ending(&data, target);
-        write(
-            shown,
-            path,
-            &fixed,
+        Verdict::Rewrite(
+            with_ending(data, target),
             format!("{shown}: fixed mixed line endings\n"),
         )
-    })
+    }
 }
 
 /// fix-byte-order-marker: drop a leading UTF-8 BOM. Like the reference,
 /// the rest must be valid UTF-8 (it decodes the file); otherwise the file
 /// is left alone and reported.
 pub(super) fn byte_order_marker(ctx: &Context) -> Outcome {
-    per_file(&ctx.dir, &ctx.files, |shown, path| {
-        let data = match read(shown, path) {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
-        let Some(rest) = data.strip_prefix(b"\xef\xbb\xbf") else {
-            return FileReport::default();
-        };
-        if let Err(e) = std::str::from_utf8(rest) {
-            return FileReport {
-                failed: true,
-                stderr: format!(
-                    "{shown}: not valid UTF-8 after the byte-order marker (byte {}); left unchanged\n",
-                    e.valid_up_to() + 3
-                ),
-                ..Default::default()
-            };
-        }
-        write(
-            shown,
-            path,
-            rest,
-            format!("{shown}: removed byte-order marker\n"),
-        )
-    })
+    standalone(ctx, byte_order_marker_of)
+}
+
+/// fix-byte-order-marker on one file's bytes.
+pub(super) fn byte_order_marker_of(shown: &str, data: &[u8]) -> Verdict {
+    let Some(rest) = data.strip_prefix(b"\xef\xbb\xbf") else {
+        return Verdict::Clean;
+    };
+    if let Err(e) = std::str::from_utf8(rest) {
+        return Verdict::Report(FileReport {
+            failed: true,
+            stderr: format!(
+                "{shown}: not valid UTF-8 after the byte-order marker (byte {}); left unchanged\n",
+                e.valid_up_to() + 3
+            ),
+            ..Default::default()
+        });
+    }
+    Verdict::Rewrite(
+        rest.to_vec(),
+        format!("{shown}: removed byte-order marker\n"),
+    )
 }
 
 #[cfg(test)]

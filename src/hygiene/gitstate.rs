@@ -35,7 +35,10 @@ struct Located {
 }
 
 fn locate(ctx: &Context) -> Result<Located, HygieneError> {
-    let repo = Repo::discover(&ctx.dir)?;
+    locate_in(Repo::discover(&ctx.dir)?, ctx)
+}
+
+fn locate_in(repo: Repo, ctx: &Context) -> Result<Located, HygieneError> {
     let root = repo.work_tree()?.to_path_buf();
     let root = std::fs::canonicalize(&root).unwrap_or(root);
     let dir = std::fs::canonicalize(&ctx.dir).unwrap_or_else(|_| ctx.dir.clone());
@@ -122,6 +125,14 @@ fn added_paths(repo: &Repo, index: &gix::index::State) -> Result<HashSet<BString
         _ => gix::status::tree_index::TrackRenames::Given(gix::diff::Rewrites::default()),
     };
     let mut added = HashSet::new();
+    // A valid cache tree (git writes it on commit) whose root is HEAD's
+    // tree: the index is HEAD's tree, nothing is added.
+    if let Some(tree) = index.tree()
+        && tree.num_entries.is_some()
+        && tree.id == head
+    {
+        return Ok(added);
+    }
     gix_repo
         .tree_index_status(&head, index, None, renames, |change, _, rhs| {
             if let gix::diff::index::ChangeRef::Addition {
@@ -176,6 +187,12 @@ fn lfs_paths(
 
 /// check-added-large-files: added files (all given files with
 /// `--enforce-all`) over `maxkb` KiB, rounded up; git-lfs files excepted.
+///
+/// The reference intersects three sets (given, not lfs, added); the
+/// order does not matter, so the cheap one comes first: the added files
+/// (none at all when the index still holds HEAD's tree, which an
+/// `--all-files` run on a clean index finds without a diff), and the
+/// attributes are only read for the given files that were added.
 pub(super) fn large_files(
     ctx: &Context,
     maxkb: i64,
@@ -184,29 +201,41 @@ pub(super) fn large_files(
     if ctx.files.is_empty() {
         return Ok(Outcome::default());
     }
-    let located = locate(ctx)?;
-    let index = index(&located.repo)?;
-    let known: Vec<BString> = located.paths.iter().flatten().cloned().collect();
-    let lfs = lfs_paths(&located.repo, &index, &known)?;
+    let repo = Repo::discover(&ctx.dir)?;
+    let index = index(&repo)?;
     let added = if enforce_all {
         None
     } else {
-        Some(added_paths(&located.repo, &index)?)
+        let added = added_paths(&repo, &index)?;
+        if added.is_empty() {
+            // Nothing was added: every given file (inside the work tree
+            // or not) is left out.
+            return Ok(Outcome::default());
+        }
+        Some(added)
     };
+    let located = locate_in(repo, ctx)?;
     // The reference works on a set of names: each once.
     let mut seen = HashSet::new();
-    let candidates: Vec<(&PathBuf, &Option<BString>)> = ctx
+    let given: Vec<(&PathBuf, &Option<BString>)> = ctx
         .files
         .iter()
         .zip(&located.paths)
         .filter(|(f, _)| seen.insert(*f))
         .filter(|(_, p)| match p {
-            Some(p) => !lfs.contains(p) && added.as_ref().is_none_or(|a| a.contains(p)),
+            Some(p) => added.as_ref().is_none_or(|a| a.contains(p)),
             // Outside the work tree: never added.
             None => added.is_none(),
         })
         .collect();
-    let reports = map(&candidates, |(file, _)| {
+    let known: Vec<BString> = given.iter().filter_map(|(_, p)| (*p).clone()).collect();
+    let lfs = lfs_paths(&located.repo, &index, &known)?;
+    let candidates: Vec<&PathBuf> = given
+        .into_iter()
+        .filter(|(_, p)| p.as_ref().is_none_or(|p| !lfs.contains(p)))
+        .map(|(f, _)| f)
+        .collect();
+    let reports = map(&candidates, |file| {
         let shown = file.to_string_lossy();
         match std::fs::metadata(ctx.dir.join(file)) {
             Ok(meta) => {

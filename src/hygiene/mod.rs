@@ -10,7 +10,9 @@
 //!
 //! A check runs over its files in parallel (scoped threads, bounded by the
 //! cores), reads each file once, and reports per file; the reports are put
-//! back in the order the files were given, so the output is stable. Checks
+//! back in the order the files were given, so the output is stable. In a
+//! hook run, consecutive content checks share one read of each file
+//! ([`Pass`]). Checks
 //! that need git state read it through [`crate::git`] (gitoxide), never by
 //! spawning `git`.
 //!
@@ -22,6 +24,7 @@ mod content;
 mod fixers;
 mod gitstate;
 mod parallel;
+mod pass;
 mod pygrep;
 mod registry;
 mod syntax;
@@ -29,6 +32,7 @@ mod syntax;
 use std::path::PathBuf;
 
 pub use args::ArgsError;
+pub use pass::{MAX_STEPS as MAX_PASS_STEPS, Pass, shares_a_pass};
 pub use registry::{CheckId, FileFilter};
 
 /// Which check to run and its pre-commit-hooks style arguments (options

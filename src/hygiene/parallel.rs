@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::Outcome;
 
 /// What one file contributed to a check's outcome.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FileReport {
     pub failed: bool,
     pub modified: bool,
@@ -49,17 +49,36 @@ pub(crate) fn workers(n: usize) -> usize {
 
 /// Apply `f` to every item, in parallel, returning the results in order.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_with(items, || (), |(), item| f(item))
+}
+
+/// [`map`] with a per-worker state made by `init` (a reusable buffer).
+pub(crate) fn map_with<T: Sync, R: Send, S>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let n = workers(items.len());
     if n <= 1 {
-        return items.iter().map(&f).collect();
+        let mut state = init();
+        return items.iter().map(|item| f(&mut state, item)).collect();
     }
+    // Workers take runs of items, so the shared counter is not touched
+    // for every small file.
+    const RUN: usize = 16;
     let next = AtomicUsize::new(0);
     let work = || {
+        let mut state = init();
         let mut done = Vec::new();
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            done.push((i, f(item)));
+            let start = next.fetch_add(RUN, Ordering::Relaxed);
+            if start >= items.len() {
+                break;
+            }
+            let end = (start + RUN).min(items.len());
+            for (i, item) in items[start..end].iter().enumerate() {
+                done.push((start + i, f(&mut state, item)));
+            }
         }
         done
     };
@@ -142,6 +161,42 @@ pub(crate) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     }
     buf.truncate(len);
     Ok(buf)
+}
+
+/// Read the file at `path` (relative to the directory `dir`, or
+/// absolute) into `buf`, which is reused from file to file (kept
+/// initialised, so nothing is zeroed again): its bytes are `buf[..n]`.
+/// Open, read, close: a read that does not fill the buffer is taken as the
+/// end of the file (it is, for a regular file), which saves the read that
+/// would return nothing.
+pub(crate) fn read_at(
+    dir: std::os::fd::BorrowedFd<'_>,
+    path: &Path,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    use rustix::fs::{Mode, OFlags};
+    const START: usize = 64 * 1024;
+    let fd = rustix::fs::openat(dir, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    if buf.len() < START {
+        buf.resize(START, 0);
+    }
+    let mut len = 0;
+    loop {
+        match rustix::io::read(&fd, &mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n;
+                if len < buf.len() {
+                    break;
+                }
+                let bigger = buf.len() * 2;
+                buf.resize(bigger, 0);
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(len)
 }
 
 /// Replace a file's bytes in place, as the reference does (`open(…, 'wb')`:

@@ -153,10 +153,12 @@ pub(super) fn dispatch(parsed: &Parsed, ctx: &Context) -> Result<Outcome, Hygien
         Options::EndOfFile => fixers::end_of_file(ctx),
         Options::MixedLineEnding { fix } => fixers::mixed_line_ending(ctx, *fix),
         Options::ByteOrderMarker => fixers::byte_order_marker(ctx),
-        Options::Yaml { multi, unsafe_ } => syntax::yaml(ctx, *multi, *unsafe_),
-        Options::Json => syntax::json(ctx),
-        Options::Toml => syntax::toml(ctx),
-        Options::Xml => syntax::xml(ctx),
+        Options::Yaml { multi, unsafe_ } => {
+            syntax::run(ctx, syntax::Syntax::yaml(*multi, *unsafe_))
+        }
+        Options::Json => syntax::run(ctx, syntax::Syntax::Json),
+        Options::Toml => syntax::run(ctx, syntax::Syntax::Toml),
+        Options::Xml => syntax::run(ctx, syntax::Syntax::Xml),
         Options::MergeConflict { assume_in_merge } => {
             content::merge_conflict(ctx, *assume_in_merge)?
         }

@@ -1,6 +1,8 @@
-//! The in-process steps (scoped cleanup, drift), bound to the project and
-//! hook they run for. The executor ([`super::execute`]) runs each as a job
-//! on its own thread, under the step's timeout.
+//! The in-process steps (scoped cleanup, drift, built-in checks), bound to
+//! the project and hook they run for; consecutive built-in content checks
+//! share one read of each file ([`Passes`]). The executor
+//! ([`super::execute`]) runs each as a job on its own thread, under the
+//! step's timeout.
 
 use std::sync::Arc;
 
@@ -8,8 +10,10 @@ use crate::cleanup::{self, ScopedSettings};
 use crate::config::Loaded;
 use crate::config::model::CleanupHookMode;
 use crate::git::{BString, ByteSlice, HookType};
+use crate::hygiene::{CheckSpec, Pass, shares_a_pass};
 use crate::printer::Printer;
 use crate::steps::Action;
+use crate::steps::plan::{Plan, Planned};
 
 /// The outcome of an in-process step.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +42,82 @@ pub struct ProjectSteps {
     /// The hook being run: junk is unstaged (`[cleanup] hook = "unstage"`)
     /// only in a pre-commit hook, where the index is about to be committed.
     pub hook: Option<HookType>,
+    /// The built-in content checks that share one read of each file.
+    pub passes: Passes,
+}
+
+/// The plan's runs of built-in content checks with only in-process steps
+/// between them (which never write the work tree), each sharing a
+/// [`Pass`]; a command step, or a fixer that cannot share (file names
+/// among its arguments), ends a run.
+#[derive(Default)]
+pub struct Passes {
+    /// Per step in a pass: the address and length of its files (the
+    /// plan's list, which the executor hands the step: the address tells
+    /// two steps with the same check apart), its check, its pass and its
+    /// place there.
+    steps: Vec<(usize, usize, CheckSpec, Arc<Pass>, usize)>,
+}
+
+impl Passes {
+    pub fn for_plan(plan: &Plan, root: &std::path::Path) -> Passes {
+        let mut passes = Passes::default();
+        let mut run: Vec<&Planned> = Vec::new();
+        for p in &plan.steps {
+            if p.skip.is_some() {
+                continue;
+            }
+            match &p.step.action {
+                Action::Hygiene(spec) if shares_a_pass(spec) => {
+                    if !p.files.is_empty() {
+                        run.push(p);
+                    }
+                }
+                Action::Hygiene(spec) if !spec.id.is_fixer() => {}
+                Action::Cleanup | Action::Drift => {}
+                Action::Hygiene(_) | Action::Command { .. } => {
+                    passes.add(root, &std::mem::take(&mut run));
+                }
+            }
+        }
+        passes.add(root, &run);
+        passes
+    }
+
+    fn add(&mut self, root: &std::path::Path, run: &[&Planned]) {
+        for part in run.chunks(crate::hygiene::MAX_PASS_STEPS) {
+            let members: Vec<(&CheckSpec, &[BString])> = part
+                .iter()
+                .filter_map(|p| match &p.step.action {
+                    Action::Hygiene(spec) => Some((spec, p.files.as_slice())),
+                    _ => None,
+                })
+                .collect();
+            let Some(pass) = Pass::new(root, &members) else {
+                continue;
+            };
+            let pass = Arc::new(pass);
+            for (k, (spec, files)) in members.into_iter().enumerate() {
+                self.steps.push((
+                    files.as_ptr() as usize,
+                    files.len(),
+                    spec.clone(),
+                    Arc::clone(&pass),
+                    k,
+                ));
+            }
+        }
+    }
+
+    /// The pass of the step with this check and this very file list.
+    fn of(&self, spec: &CheckSpec, files: &[BString]) -> Option<(Arc<Pass>, usize)> {
+        self.steps
+            .iter()
+            .find(|(ptr, len, s, _, _)| {
+                *ptr == files.as_ptr() as usize && *len == files.len() && s == spec
+            })
+            .map(|(_, _, _, pass, k)| (Arc::clone(pass), *k))
+    }
 }
 
 impl InProcess for ProjectSteps {
@@ -51,6 +131,10 @@ impl InProcess for ProjectSteps {
             }
             Action::Drift => Some(Box::new(move || drift_step(&loaded))),
             Action::Hygiene(spec) => {
+                if let Some((pass, k)) = self.passes.of(spec, files) {
+                    let spec = spec.clone();
+                    return Some(Box::new(move || hygiene_outcome(&spec, pass.run(k))));
+                }
                 let ctx = crate::hygiene::Context {
                     dir: loaded.root.clone(),
                     files: files
@@ -73,7 +157,14 @@ fn hygiene_step(
     spec: &crate::hygiene::CheckSpec,
     ctx: &crate::hygiene::Context,
 ) -> InProcessOutcome {
-    match crate::hygiene::run(spec, ctx) {
+    hygiene_outcome(spec, crate::hygiene::run(spec, ctx))
+}
+
+fn hygiene_outcome(
+    spec: &CheckSpec,
+    outcome: Result<crate::hygiene::Outcome, crate::hygiene::HygieneError>,
+) -> InProcessOutcome {
+    match outcome {
         Ok(outcome) => InProcessOutcome {
             passed: !outcome.failed,
             output: format!("{}{}", outcome.stdout, outcome.stderr),

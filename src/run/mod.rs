@@ -462,6 +462,7 @@ fn execute(
             loaded: Arc::clone(&prepared.loaded),
             hook: prepared.settings.hook,
             ref_range: ref_range(&scope.env),
+            passes: in_process::Passes::for_plan(plan, &prepared.root),
         },
         children: &prepared.children,
         interrupted: &prepared.interrupted,

@@ -106,11 +106,14 @@ pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
 }
 
 /// The file type tags of the files in scope, read once per run and only
-/// when some step selects by type, on every core (a tag may need the
-/// file's first bytes: text or binary, a shebang).
+/// when some step selects by type ([`crate::filetypes::tags_of_paths`]:
+/// a directory listing per directory, on every core). The mode tags
+/// (`executable`, `non-executable`) cost an `lstat` per file, so they are
+/// only found when some step of the run names them.
 struct TagCache<'a> {
     root: Option<&'a Path>,
     files: &'a [BString],
+    mode_tags: bool,
     tags: std::sync::OnceLock<Vec<Option<Tags>>>,
 }
 
@@ -118,29 +121,25 @@ impl<'a> TagCache<'a> {
     fn get(&self, index: usize) -> Option<&Tags> {
         let root = self.root?;
         self.tags
-            .get_or_init(|| read_tags(root, self.files))
+            .get_or_init(|| crate::filetypes::tags_of_paths(root, self.files, self.mode_tags))
             .get(index)?
             .as_ref()
     }
 }
 
-fn read_tags(root: &Path, files: &[BString]) -> Vec<Option<Tags>> {
-    let one =
-        |f: &BString| crate::filetypes::tags_from_path(&root.join(crate::git::bytes_to_os(f))).ok();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if files.len() < 512 || cores == 1 {
-        return files.iter().map(one).collect();
-    }
-    let chunk = files.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+/// Whether a step's type keys name a mode tag.
+fn names_mode_tags(step: &Step) -> bool {
+    step.filter.as_ref().is_some_and(|f| {
+        f.types
+            .iter()
+            .chain(&f.types_or)
+            .chain(&f.exclude_types)
+            .any(|t| {
+                matches!(
+                    t.as_str(),
+                    crate::filetypes::EXECUTABLE | crate::filetypes::NON_EXECUTABLE
+                )
+            })
     })
 }
 
@@ -164,6 +163,7 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
     let tags = TagCache {
         root: files.root,
         files: files.files,
+        mode_tags: steps.iter().any(names_mode_tags),
         tags: std::sync::OnceLock::new(),
     };
     let files = files.files;

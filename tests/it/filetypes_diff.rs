@@ -211,6 +211,36 @@ fn tags_agree_with_identify() {
             ));
         }
     }
+    // The batch form (one directory listing instead of an lstat per
+    // path) gives the same tags, and without the mode tags the rest.
+    let missing = "not-there.py".to_string();
+    let mut asked: Vec<String> = names.clone();
+    asked.push(missing.clone());
+    for mode_tags in [true, false] {
+        let batch = hephaestus::filetypes::tags_of_paths(&root, &asked, mode_tags);
+        assert_eq!(batch.len(), asked.len());
+        for (name, tags) in asked.iter().zip(batch) {
+            if name == &missing {
+                assert!(tags.is_none(), "{name}: {tags:?}");
+                continue;
+            }
+            let ours: Vec<String> = tags
+                .unwrap_or_else(|| panic!("{name}: no tags in the batch"))
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let expected: Vec<String> = reference[name]
+                .iter()
+                .filter(|t| mode_tags || !matches!(t.as_str(), "executable" | "non-executable"))
+                .cloned()
+                .collect();
+            if ours != expected {
+                problems.push(format!(
+                    "{name} (batch, mode tags {mode_tags}): identify {expected:?}, hephaestus {ours:?}"
+                ));
+            }
+        }
+    }
     assert!(
         problems.is_empty(),
         "{} of {} differ:\n{}",

@@ -222,3 +222,94 @@ fn a_selection_picks_from_the_files_after_the_separator() {
     let out = ctx.run(["builtin", "--types", "yml", "check-yaml", "--", "a.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", crate::common::show(&out));
 }
+
+/// The files of the pass test, as committed.
+const PASS_FILES: [(&str, &str); 6] = [
+    ("a.txt", "x  \ny"),
+    ("b.txt", "ok\n\n\n"),
+    ("c.yaml", "k: [\n"),
+    ("d.yaml", "k: 1   \n"),
+    ("conflict.txt", "<<<<<<< HEAD\nours\n=======\n"),
+    ("clean.txt", "fine\n"),
+];
+
+/// Run four built-in content steps over `PASS_FILES` with `--all-files`,
+/// with `between` (a step table, `ID` standing for the check's id, or
+/// nothing) after each: its output and the files afterwards.
+fn run_content_steps(between: &str) -> (String, Vec<(String, Vec<u8>)>) {
+    let ctx = TestContext::new();
+    let mut config = String::from("[guard-rails]\npresets = []\ndisable = [\"cleanup\"]\n");
+    for (id, args) in [
+        ("trailing-whitespace", ""),
+        ("end-of-file-fixer", ""),
+        ("check-yaml", ""),
+        ("check-merge-conflict", "args = [\"--assume-in-merge\"]\n"),
+    ] {
+        config.push_str(&format!(
+            "\n[[guard-rails.steps]]\nname = \"{id}\"\nbuiltin = \"{id}\"\n{args}"
+        ));
+        config.push_str(&between.replace("ID", id));
+    }
+    ctx.write("hephaestus.toml", &config);
+    for (name, body) in PASS_FILES {
+        ctx.write(name, body);
+    }
+    ctx.git(["add", "."]);
+    ctx.git(["commit", "-qm", "files", "--no-verify"]);
+    let out = ctx.run(["hook", "run", "pre-commit", "--all-files"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    let files = PASS_FILES
+        .iter()
+        .map(|(name, _)| (name.to_string(), ctx.read(name)))
+        .collect();
+    (text, files)
+}
+
+/// Consecutive built-in content checks share one read of each file, and
+/// each still sees what the fixers before it left and reports and writes
+/// in its own step: the same files and the same reports as when a command
+/// step between them makes each read the files itself.
+#[test]
+fn consecutive_content_checks_agree_with_checks_run_apart() {
+    let (shared, shared_files) = run_content_steps("");
+    let (apart, apart_files) = run_content_steps(
+        "\n[[guard-rails.steps]]\nname = \"between-ID\"\nrun = \"true\"\npass_files = false\n",
+    );
+    let expected: Vec<(String, Vec<u8>)> = [
+        ("a.txt", "x\ny\n"),
+        ("b.txt", "ok\n"),
+        ("c.yaml", "k: [\n"),
+        ("d.yaml", "k: 1\n"),
+        ("conflict.txt", "<<<<<<< HEAD\nours\n=======\n"),
+        ("clean.txt", "fine\n"),
+    ]
+    .iter()
+    .map(|(n, b)| (n.to_string(), b.as_bytes().to_vec()))
+    .collect();
+    assert_eq!(shared_files, expected, "{shared}");
+    assert_eq!(apart_files, expected, "{apart}");
+    for line in [
+        "Fixing a.txt",
+        "Fixing d.yaml",
+        "Fixing b.txt",
+        "c.yaml",
+        "conflict.txt:1: Merge conflict string '<<<<<<<' found",
+        "conflict.txt:3: Merge conflict string '=======' found",
+    ] {
+        assert!(shared.contains(line), "{line} missing from:\n{shared}");
+    }
+    // Line for line the same, but for the steps in between (and the
+    // step count in the summary).
+    let strip = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("between") && !l.starts_with("pre-commit hook failed"))
+            .map(|l| {
+                // Durations differ from run to run.
+                l.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == 's')
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&shared), strip(&apart));
+}

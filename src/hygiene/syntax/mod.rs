@@ -8,51 +8,48 @@ mod toml;
 mod xml;
 mod yaml;
 
-use std::path::Path;
-
 use super::Context;
 use super::Outcome;
-use super::parallel::{FileReport, per_file};
+use super::fixers::{Verdict, standalone};
+use super::parallel::FileReport;
 
-fn each(
-    ctx: &Context,
-    validate: impl Fn(&[u8]) -> Result<(), String> + Sync,
-    line: impl Fn(&str, &str) -> String + Sync,
-) -> Outcome {
-    per_file(
-        &ctx.dir,
-        &ctx.files,
-        |shown, path: &Path| match crate::hygiene::parallel::read_file(path) {
-            Ok(data) => match validate(&data) {
-                Ok(()) => FileReport::default(),
-                Err(e) => FileReport::fail(line(shown, &e)),
-            },
-            Err(e) => FileReport::io_error(shown, "read it", &e),
-        },
-    )
+/// A syntax check.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Syntax {
+    Yaml(yaml::YamlMode),
+    Json,
+    Toml,
+    Xml,
 }
 
-pub(super) fn json(ctx: &Context) -> Outcome {
-    each(ctx, json::check, |f, e| {
-        format!("{f}: Failed to json decode ({e})\n")
-    })
+impl Syntax {
+    pub(super) fn yaml(multi: bool, unsafe_: bool) -> Syntax {
+        Syntax::Yaml(yaml::YamlMode { multi, unsafe_ })
+    }
+
+    /// The check on one file's bytes: the line naming the file when it
+    /// fails.
+    pub(super) fn judge(self, shown: &str, data: &[u8]) -> Verdict {
+        let failure = match self {
+            Syntax::Yaml(mode) => yaml::check(data, mode)
+                .err()
+                .map(|e| format!("{shown}: {e}\n")),
+            Syntax::Json => json::check(data)
+                .err()
+                .map(|e| format!("{shown}: Failed to json decode ({e})\n")),
+            Syntax::Toml => toml::check(data).err().map(|e| format!("{shown}: {e}\n")),
+            Syntax::Xml => xml::check(data)
+                .err()
+                .map(|e| format!("{shown}: Failed to xml parse ({e})\n")),
+        };
+        match failure {
+            Some(line) => Verdict::Report(FileReport::fail(line)),
+            None => Verdict::Clean,
+        }
+    }
 }
 
-pub(super) fn toml(ctx: &Context) -> Outcome {
-    each(ctx, toml::check, |f, e| format!("{f}: {e}\n"))
-}
-
-pub(super) fn xml(ctx: &Context) -> Outcome {
-    each(ctx, xml::check, |f, e| {
-        format!("{f}: Failed to xml parse ({e})\n")
-    })
-}
-
-pub(super) fn yaml(ctx: &Context, multi: bool, unsafe_: bool) -> Outcome {
-    let mode = yaml::YamlMode { multi, unsafe_ };
-    each(
-        ctx,
-        move |d| yaml::check(d, mode),
-        |f, e| format!("{f}: {e}\n"),
-    )
+/// A syntax check over the context's files.
+pub(super) fn run(ctx: &Context, syntax: Syntax) -> Outcome {
+    standalone(ctx, |shown, data| syntax.judge(shown, data))
 }
