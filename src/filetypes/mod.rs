@@ -215,14 +215,14 @@ pub fn tags_of_paths(
     for part in alone.chunks(256) {
         units.push(Unit::Alone(part.to_vec()));
     }
-    let path_of = |i: usize| root.join(crate::git::bytes_to_os(files[i].as_ref()));
+    let path_of = |i: usize| root.join(os_path(files[i].as_ref()));
     let done: Vec<Vec<(usize, Option<Tags>)>> = on_cores(&units, |unit| match unit {
         Unit::Alone(indexes) => indexes
             .iter()
             .map(|&i| (i, tags_from_path(&path_of(i)).ok()))
             .collect(),
         Unit::Listed(dir, indexes) => {
-            let kinds = list(&root.join(crate::git::bytes_to_os(dir)), files, indexes);
+            let kinds = list(&root.join(os_path(dir)), files, indexes);
             indexes
                 .iter()
                 .zip(kinds)
@@ -484,6 +484,19 @@ fn shebang_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
 
 fn split_shebang(line: &str) -> Vec<String> {
     shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(String::from).collect())
+}
+
+/// A path from the bytes git lists (exact on Unix; this module sits below
+/// `git` in the layers, so it does not borrow git's helper).
+#[cfg(unix)]
+fn os_path(bytes: &[u8]) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes)
+}
+
+#[cfg(not(unix))]
+fn os_path(bytes: &[u8]) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(std::str::from_utf8(bytes).unwrap_or_default())
 }
 
 #[cfg(test)]
