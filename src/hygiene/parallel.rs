@@ -18,6 +18,18 @@ pub(crate) struct FileReport {
 }
 
 impl FileReport {
+    /// Fold this file's report into the check's outcome: a failure or a
+    /// rewrite fails it, a rewrite names the file, the output is appended.
+    pub fn add_to(&self, outcome: &mut Outcome, file: &std::path::Path) {
+        outcome.failed |= self.failed;
+        if self.modified {
+            outcome.failed = true;
+            outcome.modified.push(file.to_path_buf());
+        }
+        outcome.stdout.push_str(&self.stdout);
+        outcome.stderr.push_str(&self.stderr);
+    }
+
     /// A failure with a line on stdout.
     pub fn fail(line: String) -> Self {
         FileReport {
@@ -129,13 +141,7 @@ pub(crate) fn per_file(
     });
     let mut outcome = Outcome::default();
     for (file, report) in files.iter().zip(reports) {
-        outcome.failed |= report.failed;
-        if report.modified {
-            outcome.failed = true;
-            outcome.modified.push(file.clone());
-        }
-        outcome.stdout.push_str(&report.stdout);
-        outcome.stderr.push_str(&report.stderr);
+        report.add_to(&mut outcome, file);
     }
     outcome
 }

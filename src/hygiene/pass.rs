@@ -471,13 +471,7 @@ impl Pass {
             if planned_write && !report.modified {
                 self.diverged[i as usize].store(true, Ordering::SeqCst);
             }
-            outcome.failed |= report.failed;
-            if report.modified {
-                outcome.failed = true;
-                outcome.modified.push(rel.clone());
-            }
-            outcome.stdout.push_str(&report.stdout);
-            outcome.stderr.push_str(&report.stderr);
+            report.add_to(&mut outcome, &rel);
         }
         Ok(outcome)
     }
