@@ -418,7 +418,12 @@ mod fit_tests {
     fn python_steps(pyproject: &str) -> Vec<Step> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
-        let tools = crate::pyenv::toolcfg::plan_for(dir.path(), &EnvHints::default()).unwrap();
+        let env = crate::pyenv::find(dir.path(), &EnvHints::default());
+        let tools = crate::pyenv::toolcfg::plan(&crate::pyenv::toolcfg::ToolCfgSettings {
+            root: dir.path(),
+            env: env.as_ref(),
+        })
+        .unwrap();
         steps(
             Preset::Python,
             &PresetContext {

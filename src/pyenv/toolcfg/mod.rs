@@ -223,17 +223,6 @@ pub struct PytestPlan {
     pub unittest: bool,
 }
 
-/// Find the project's environment ([`super::find`]) and decide (tests;
-/// a run finds the environment once and calls [`plan`]).
-#[cfg(test)]
-pub fn plan_for(root: &Path, hints: &EnvHints) -> Result<PythonToolPlan, ToolCfgError> {
-    let env = super::find(root, hints);
-    plan(&ToolCfgSettings {
-        root,
-        env: env.as_ref(),
-    })
-}
-
 /// Decide everything for a project.
 pub fn plan(settings: &ToolCfgSettings<'_>) -> Result<PythonToolPlan, ToolCfgError> {
     let files = ProjectFiles::read(settings.root)?;
