@@ -107,6 +107,22 @@ const PYTHON: &[Def] = &[
     },
 ];
 
+/// Added to the python preset only when the project uses isort
+/// ([`add_isort`]): a fixer before the formatter.
+const ISORT: Def = Def {
+    name: "isort",
+    argv: &["isort", "--filter-files"],
+    files: PY,
+    scope: Scope::Files,
+    stages: Some(COMMIT_AND_PUSH),
+    fix: true,
+    serial: false,
+    tool: "isort",
+    install: "pip install isort  (or: uv add --dev isort)",
+    optional: false,
+    formatter: true,
+};
+
 const RS: &[&str] = &["*.rs", "Cargo.toml", "Cargo.lock"];
 
 const RUST: &[Def] = &[
@@ -319,17 +335,13 @@ fn add_isort(steps: &mut Vec<Step>, plan: &PythonToolPlan) {
         .iter()
         .position(|s| s.is_formatter)
         .unwrap_or(steps.len());
-    let mut isort = to_step(&PYTHON[1]);
-    isort.name = "isort".to_string();
-    isort.action = command(&strings(&["isort", "--filter-files"]));
+    let mut isort = to_step(&ISORT);
     isort.check_argv = Some(strings(&[
         "isort",
         "--filter-files",
         "--check-only",
         "--diff",
     ]));
-    isort.missing_hint = Some(hint("isort"));
-    isort.optional_tool = false;
     steps.insert(at, isort);
 }
 
