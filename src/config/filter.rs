@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::filetypes::Tags;
+use crate::filetypes::{TagQuery, Tags};
 
 /// A Python-compatible regex, kept with the text the user wrote.
 #[derive(Debug, Clone)]
@@ -255,10 +255,16 @@ impl StepFilter {
 
     /// Whether the tags pass the type keys.
     pub fn matches_tags(&self, tags: &Tags) -> bool {
-        let has = |t: &FileTag| tags.contains(t.as_str());
-        self.types.iter().all(has)
-            && (self.types_or.is_empty() || self.types_or.iter().any(has))
-            && !self.exclude_types.iter().any(has)
+        self.tag_query().matches(tags)
+    }
+
+    /// The type keys as sets, to test many files' tags with.
+    pub fn tag_query(&self) -> TagQuery {
+        TagQuery::new(
+            self.types.iter().map(FileTag::as_str),
+            self.types_or.iter().map(FileTag::as_str),
+            self.exclude_types.iter().map(FileTag::as_str),
+        )
     }
 
     /// Both.

@@ -72,6 +72,9 @@ impl PathMatcher {
 
     /// Does the repository-relative `path` match?
     pub fn matches(&self, path: &[u8]) -> bool {
+        if self.include.is_none() && self.exclude.is_none() {
+            return true;
+        }
         let candidate = Candidate::new(bytes_to_path(path));
         let included = self
             .include

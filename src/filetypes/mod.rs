@@ -18,13 +18,12 @@
 //! compares.
 
 mod tables;
+mod tagset;
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-/// A set of tags; every tag is a `'static` string from the tables.
-pub type Tags = BTreeSet<&'static str>;
+pub use tagset::{TagQuery, Tags};
 
 pub const DIRECTORY: &str = "directory";
 pub const SYMLINK: &str = "symlink";
@@ -153,7 +152,7 @@ fn tags_named(
         && let Some(path) = &path
         && let Some(interpreter) = parse_shebang_from_file(path)?.first()
     {
-        tags.extend(tags_from_interpreter(interpreter));
+        tags.union_with(&tags_from_interpreter(interpreter));
     }
     if !tags.contains(TEXT) && !tags.contains(BINARY) {
         // A FIFO or device is never read: it could block forever.
@@ -266,31 +265,47 @@ enum Unit<'a> {
 /// `dir`; `None` where the listing does not say (not listed, unknown entry
 /// type, or the directory cannot be listed): the caller asks `lstat`.
 fn list(dir: &Path, files: &[impl AsRef<[u8]>], indexes: &[usize]) -> Vec<Option<Kind>> {
-    use std::os::unix::ffi::OsStrExt;
-    let name = |i: usize| {
-        let f = files[i].as_ref();
-        f.iter()
-            .rposition(|&b| b == b'/')
-            .map_or(f, |p| &f[p + 1..])
-    };
-    // Positions in `indexes`, by name, for lookups while listing.
-    let mut by_name: Vec<usize> = (0..indexes.len()).collect();
-    by_name.sort_unstable_by(|&a, &b| name(indexes[a]).cmp(name(indexes[b])));
+    use rustix::fs::{FileType, Mode, OFlags};
+    // The names with their positions in `indexes`, by name, for lookups
+    // while listing.
+    let mut by_name: Vec<(&[u8], usize)> = indexes
+        .iter()
+        .enumerate()
+        .map(|(at, &i)| {
+            let f = files[i].as_ref();
+            let name = f
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(f, |p| &f[p + 1..]);
+            (name, at)
+        })
+        .collect();
+    by_name.sort_unstable();
     let mut kinds = vec![None; indexes.len()];
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let listing = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+    .and_then(rustix::fs::Dir::new);
+    let Ok(mut listing) = listing else {
         return kinds;
     };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let wanted = file_name.as_bytes();
-        let Ok(at) = by_name.binary_search_by(|&k| name(indexes[k]).cmp(wanted)) else {
+    while let Some(Ok(entry)) = listing.read() {
+        let wanted = entry.file_name().to_bytes();
+        let Ok(at) = by_name.binary_search_by(|(name, _)| (*name).cmp(wanted)) else {
             continue;
         };
-        // `file_type` is the listing's entry type (no `lstat`) where the
-        // file system records it.
-        if let Ok(kind) = entry.file_type() {
-            kinds[by_name[at]] = Some(Kind::of(kind));
-        }
+        // The listing's entry type (no `lstat`) where the file system
+        // records it.
+        kinds[by_name[at].1] = match entry.file_type() {
+            FileType::Unknown => None,
+            FileType::Directory => Some(Kind::Directory),
+            FileType::Symlink => Some(Kind::Symlink),
+            FileType::Socket => Some(Kind::Socket),
+            FileType::RegularFile => Some(Kind::File),
+            _ => Some(Kind::Special),
+        };
     }
     kinds
 }
@@ -332,19 +347,23 @@ fn is_executable(path: &Path) -> bool {
 /// (`Dockerfile.xenial`), plus the tags of its extension (case-insensitive).
 pub fn tags_from_filename(name: &str) -> Tags {
     let name = name.rsplit('/').next().unwrap_or(name);
-    let mut tags = Tags::new();
-    if let Some(found) = std::iter::once(name)
+    let mut tags = std::iter::once(name)
         .chain(name.split('.'))
-        .find_map(|part| lookup(tables::NAMES, part))
-    {
-        tags.extend(found.iter().copied());
-    }
+        .find_map(|part| tagset::NAMES.get(part))
+        .unwrap_or_default();
     if let Some(ext) = extension(name) {
-        let ext = ext.to_lowercase();
-        if let Some(found) = lookup(tables::EXTENSIONS, &ext)
-            .or_else(|| lookup(tables::EXTENSIONS_NEED_BINARY_CHECK, &ext))
+        let lower;
+        let ext = if ext.bytes().any(|b| b.is_ascii_uppercase()) || !ext.is_ascii() {
+            lower = ext.to_lowercase();
+            &lower
+        } else {
+            ext
+        };
+        if let Some(found) = tagset::EXTENSIONS
+            .get(ext)
+            .or_else(|| tagset::EXTENSIONS_NEED_BINARY_CHECK.get(ext))
         {
-            tags.extend(found.iter().copied());
+            tags.union_with(&found);
         }
     }
     tags
@@ -366,22 +385,12 @@ fn extension(name: &str) -> Option<&str> {
 pub fn tags_from_interpreter(interpreter: &str) -> Tags {
     let mut name = interpreter.rsplit('/').next().unwrap_or(interpreter);
     while !name.is_empty() {
-        if let Some(found) = lookup(tables::INTERPRETERS, name) {
-            return found.iter().copied().collect();
+        if let Some(found) = tagset::INTERPRETERS.get(name) {
+            return found;
         }
         name = name.rfind('.').map_or("", |dot| &name[..dot]);
     }
     Tags::new()
-}
-
-fn lookup(
-    table: &'static [(&'static str, &'static [&'static str])],
-    key: &str,
-) -> Option<&'static [&'static str]> {
-    table
-        .binary_search_by(|(k, _)| (*k).cmp(key))
-        .ok()
-        .map(|i| table[i].1)
 }
 
 /// Every tag there is (with repeats).

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use std::path::Path;
 
-use crate::filetypes::Tags;
+use crate::filetypes::{TagQuery, Tags};
 use crate::git::{BString, ByteSlice, HookType};
 
 use super::{Scope, Step};
@@ -143,18 +143,25 @@ fn names_mode_tags(step: &Step) -> bool {
     })
 }
 
-/// Whether the step's regexes and type tags select the file at `index`.
-fn selected(step: &Step, index: usize, path: &BString, tags: &TagCache<'_>) -> bool {
+/// Whether the step's regexes and type tags (`query`, made once per step)
+/// select the file at `index`.
+fn selected(
+    step: &Step,
+    query: Option<&TagQuery>,
+    index: usize,
+    path: &BString,
+    tags: &TagCache<'_>,
+) -> bool {
     let Some(filter) = &step.filter else {
         return true;
     };
     if !filter.matches_path(&path.to_str_lossy()) {
         return false;
     }
-    if !filter.needs_tags() {
+    let Some(query) = query else {
         return true;
-    }
-    tags.get(index).is_some_and(|t| filter.matches_tags(t))
+    };
+    tags.get(index).is_some_and(|t| query.matches(t))
 }
 
 /// Plan `steps` over `files`.
@@ -177,10 +184,17 @@ pub fn plan(steps: &[Step], files: FileSet<'_>, selection: &Selection) -> Plan {
         if !selection.only.is_empty() && !selection.only.contains(&step.name) {
             continue;
         }
+        let query = step
+            .filter
+            .as_ref()
+            .filter(|f| f.needs_tags())
+            .map(|f| f.tag_query());
         let matched: Vec<BString> = files
             .iter()
             .enumerate()
-            .filter(|(i, f)| step.matcher.matches(f) && selected(step, *i, f, &tags))
+            .filter(|(i, f)| {
+                step.matcher.matches(f) && selected(step, query.as_ref(), *i, f, &tags)
+            })
             .map(|(_, f)| f.clone())
             .collect();
         let matched = if step.prefer_stubs {
