@@ -6,7 +6,10 @@
 
 use std::path::Path;
 
-use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::model::GlobPattern;
 
@@ -15,48 +18,54 @@ pub fn validate(pattern: &str) -> Result<(), String> {
     if pattern.is_empty() {
         return Err("an empty glob matches nothing; remove it".to_string());
     }
-    for expanded in expand(pattern) {
-        GlobBuilder::new(&expanded)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("invalid glob {pattern:?}: {}", e.kind()))?;
-    }
+    GlobBuilder::new(&expand(pattern))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid glob {pattern:?}: {}", e.kind()))?;
     Ok(())
 }
 
-/// The globset patterns one gitignore-style pattern stands for.
-fn expand(pattern: &str) -> Vec<String> {
+/// The globset pattern of one gitignore-style pattern. It also matches
+/// everything under a directory it matches (`vendor` matches
+/// `vendor/a.py`): [`PathMatcher::matches`] tries each parent directory
+/// of a path too, which saves a second, regex-only `<pattern>/**` glob.
+fn expand(pattern: &str) -> String {
     let trimmed = pattern.trim_end_matches('/');
     if let Some(anchored) = trimmed.strip_prefix('/') {
-        vec![anchored.to_string(), format!("{anchored}/**")]
+        anchored.to_string()
     } else if trimmed.contains('/') {
-        vec![trimmed.to_string(), format!("{trimmed}/**")]
+        trimmed.to_string()
     } else {
-        vec![format!("**/{trimmed}"), format!("**/{trimmed}/**")]
+        format!("**/{trimmed}")
     }
 }
 
-fn build(patterns: &[GlobPattern]) -> Result<Option<GlobSet>, globset::Error> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        for expanded in expand(p.as_str()) {
-            builder.add(
-                GlobBuilder::new(&expanded)
-                    .literal_separator(true)
-                    .build()?,
-            );
-        }
-    }
-    builder.build().map(Some)
+/// The globs one list of patterns stands for (each checked).
+fn globs_of(patterns: &[GlobPattern]) -> Result<Vec<Glob>, globset::Error> {
+    patterns
+        .iter()
+        .map(|p| {
+            GlobBuilder::new(&expand(p.as_str()))
+                .literal_separator(true)
+                .build()
+        })
+        .collect()
 }
 
-/// Include and exclude globs compiled once; matches repository-relative
+/// Include and exclude globs, checked when made and compiled into glob
+/// sets on first use (a step that does not run in this hook never pays
+/// for it); equal lists share one compiled set for the whole process
+/// (the presets' steps mostly share theirs). Matches repository-relative
 /// paths given as bytes.
 #[derive(Debug, Clone)]
 pub struct PathMatcher {
+    include: Vec<Glob>,
+    exclude: Vec<Glob>,
+    compiled: OnceLock<Arc<Compiled>>,
+}
+
+#[derive(Debug)]
+struct Compiled {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
 }
@@ -65,27 +74,71 @@ impl PathMatcher {
     /// An empty `include` list matches every path.
     pub fn new(include: &[GlobPattern], exclude: &[GlobPattern]) -> Result<Self, globset::Error> {
         Ok(Self {
-            include: build(include)?,
-            exclude: build(exclude)?,
+            include: globs_of(include)?,
+            exclude: globs_of(exclude)?,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            type Key = (Vec<String>, Vec<String>);
+            static SHARED: Mutex<BTreeMap<Key, Arc<Compiled>>> = Mutex::new(BTreeMap::new());
+            let key: Key = (
+                self.include.iter().map(|g| g.glob().to_string()).collect(),
+                self.exclude.iter().map(|g| g.glob().to_string()).collect(),
+            );
+            let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(shared.entry(key).or_insert_with(|| {
+                Arc::new(Compiled {
+                    include: set_of(&self.include),
+                    exclude: set_of(&self.exclude),
+                })
+            }))
         })
     }
 
     /// Does the repository-relative `path` match?
     pub fn matches(&self, path: &[u8]) -> bool {
-        if self.include.is_none() && self.exclude.is_none() {
+        if self.include.is_empty() && self.exclude.is_empty() {
             return true;
         }
-        let candidate = Candidate::new(bytes_to_path(path));
-        let included = self
+        let compiled = self.compiled();
+        let included = compiled
             .include
             .as_ref()
-            .is_none_or(|set| set.is_match_candidate(&candidate));
+            .is_none_or(|set| matches_or_under(set, path));
         included
-            && !self
+            && !compiled
                 .exclude
                 .as_ref()
-                .is_some_and(|set| set.is_match_candidate(&candidate))
+                .is_some_and(|set| matches_or_under(set, path))
     }
+}
+
+/// Whether `path` or one of its parent directories matches `set`.
+fn matches_or_under(set: &GlobSet, path: &[u8]) -> bool {
+    set.is_match_candidate(&Candidate::new(bytes_to_path(path)))
+        || path
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'/' && i > 0)
+            .any(|(i, _)| set.is_match_candidate(&Candidate::new(bytes_to_path(&path[..i]))))
+}
+
+/// The checked globs as one set; `None` for none. Compiling globs that
+/// each parsed fails only past the regex size limit: then the set is
+/// left out (every path included, none excluded), so a step checks more
+/// files rather than fewer.
+fn set_of(globs: &[Glob]) -> Option<GlobSet> {
+    if globs.is_empty() {
+        return None;
+    }
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        builder.add(g.clone());
+    }
+    builder.build().ok()
 }
 
 #[cfg(unix)]
@@ -136,6 +189,11 @@ mod tests {
         let pm = m(&["*.py"], &["vendor"]);
         assert!(!pm.matches(b"a/vendor/x.py"));
         assert!(pm.matches(b"a/vendored/x.py"));
+        let pm = m(&[], &["/build/", "docs/*.txt"]);
+        assert!(!pm.matches(b"build/a/b.py"));
+        assert!(pm.matches(b"src/build/a.py"));
+        assert!(!pm.matches(b"docs/notes.txt/inside"));
+        assert!(pm.matches(b"docs/a/notes.txt"));
     }
 
     #[test]
