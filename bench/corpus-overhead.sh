@@ -10,8 +10,12 @@
 # commands its steps ran, with which files; "by hand" is those exact
 # commands one after another in a shell script, and prek gets the same
 # command lines as local hooks. Every tool's cache is warm (one run
-# first). Prints hyperfine's figures and, per project, hephaestus minus
-# by hand (the overhead) and prek minus by hand.
+# first). The three run in interleaved rounds (bench/paired.py): per
+# project, the median of each and the median of its difference with by
+# hand in the same round (the overhead). The tools' own run-to-run noise
+# (mypy: tens of ms) hides a few ms of overhead, so a second measurement,
+# the floor, runs the same steps with every tool replaced by `true`:
+# hephaestus's own cost per run, with little noise.
 #
 # Usage: bench/corpus-overhead.sh [--runs N] [--out DIR] [PROJECT...]
 #   default projects: click itsdangerous attrs hupper more-itertools strsim
@@ -19,7 +23,7 @@
 #   prek comes from the venv bench/hook-builtins.sh makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=20
+RUNS=30
 OUT="${OUT:-$(mktemp -d)}"
 projects=()
 while [ $# -gt 0 ]; do
@@ -41,11 +45,11 @@ if [ ! -x "$CACHE/venv/bin/prek" ]; then
   python3 -m venv "$CACHE/venv"
   "$CACHE/venv/bin/pip" install -q --disable-pip-version-check prek
 fi
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 PREK="$CACHE/venv/bin/prek"
 export PREK_HOME="$CACHE/prek-home" CARGO_NET_OFFLINE=true
 SEEDS="$PWD/tests/corpus/seeds.toml"
 CHECKOUT="$PWD/tests/corpus/checkout.sh"
+PAIRED="$PWD/bench/paired.py"
 mkdir -p "$OUT"
 summary="$OUT/summary.txt"
 : > "$summary"
@@ -119,19 +123,70 @@ PY
   git add .pre-commit-config.yaml
   git commit -qm prek --no-verify -- .pre-commit-config.yaml
   "$PREK" run >/dev/null 2>&1 || { echo "prek fails on the clean change of $p" >&2; "$PREK" run >&2; exit 1; }
-  hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/$p-hyperfine.json" \
-    -n "by hand" "sh $OUT/$p-by-hand.sh" \
-    -n hephaestus "$HEPH hook run pre-commit" \
-    -n prek "$PREK run"
-  python3 - "$OUT/$p-hyperfine.json" "$p" >> "$summary" <<'PY'
+  python3 "$PAIRED" --rounds "$RUNS" --json "$OUT/$p-paired.json" \
+    "by hand=sh $OUT/$p-by-hand.sh" \
+    "hephaestus=$HEPH hook run pre-commit" \
+    "prek=$PREK run"
+  # The floor: the same run with every tool the steps ran replaced by
+  # `true` (through a copy of the venv whose tool entries point at it, or
+  # a directory put first on PATH), so what is left is the hook manager's
+  # own cost, without the tools' noise.
+  floor="$OUT/$p-floor"
+  rm -rf "$floor"; mkdir -p "$floor/bin"
+  real_venv=""
+  if [ -L .venv ]; then
+    real_venv=$(readlink .venv)
+    cp -as "$(readlink -f .venv)" "$floor/venv"
+    rm .venv; ln -s "$floor/venv" .venv
+  fi
+  python3 - "$OUT/$p.json" "$repo" "$floor" <<'PY'
+import json, os, sys
+run, repo, floor = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+true = "/bin/true"
+for s in run["steps"]:
+    c = s.get("command")
+    if s["status"] != "passed" or not c:
+        continue
+    program = c["program"]
+    venv_bin = os.path.join(repo, ".venv", "bin") + "/"
+    if program.startswith(venv_bin):
+        target = os.path.join(floor, "venv", "bin", program[len(venv_bin):])
+    else:
+        target = os.path.join(floor, "bin", os.path.basename(program))
+    if os.path.lexists(target):
+        os.remove(target)
+    os.symlink(true, target)
+PY
+  PATH="$floor/bin:$PATH" "$HEPH" hook run pre-commit --format json > "$floor/run.json"
+  python3 - "$floor/run.json" "$floor/by-hand.sh" <<'PY'
+import json, shlex, sys
+run = json.load(open(sys.argv[1]))
+lines = ["set -e"]
+for s in run["steps"]:
+    c = s.get("command")
+    if s["status"] == "passed" and c:
+        argv = [a for a in shlex.split(c["command"]) if a != "<files>"]
+        argv[0] = c["program"]
+        files = s["files"] if "<files>" in shlex.split(c["command"]) else []
+        lines.append(shlex.join(argv + files))
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+PY
+  PATH="$floor/bin:$PATH" python3 "$PAIRED" --rounds "$((RUNS * 2))" --json "$OUT/$p-floor.json" \
+    "by hand=sh $floor/by-hand.sh" \
+    "hephaestus=$HEPH hook run pre-commit"
+  if [ -n "$real_venv" ]; then rm .venv; ln -s "$real_venv" .venv; fi
+  python3 - "$OUT/$p-paired.json" "$OUT/$p-floor.json" "$p" >> "$summary" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
-hand, heph, prek = r["by hand"], r["hephaestus"], r["prek"]
-print(f"| {sys.argv[2]} | {hand:.1f} ms | {heph:.1f} ms | {prek:.1f} ms | {heph - hand:+.1f} ms | {prek - hand:+.1f} ms |")
+r = json.load(open(sys.argv[1]))["summary"]
+f = json.load(open(sys.argv[2]))["summary"]
+hand, heph, prek = (r[k]["median_ms"] for k in ("by hand", "hephaestus", "prek"))
+dh, dp = r["hephaestus"]["median_diff_ms"], r["prek"]["median_diff_ms"]
+fh, fd = f["hephaestus"]["median_ms"], f["hephaestus"]["median_diff_ms"]
+print(f"| {sys.argv[3]} | {hand:.1f} ms | {heph:.1f} ms | {prek:.1f} ms | {dh:+.1f} ms | {dp:+.1f} ms | {fh:.1f} ms | {fd:+.1f} ms |")
 PY
   cd - >/dev/null
 done
 echo
-echo "| project | by hand | hephaestus | prek | hephaestus overhead | prek overhead |"
-echo "|---|---|---|---|---|---|"
+echo "| project | by hand | hephaestus | prek | hephaestus overhead | prek overhead | hephaestus, tools as true | its overhead |"
+echo "|---|---|---|---|---|---|---|---|"
 cat "$summary"
