@@ -84,6 +84,9 @@ else:
     open(f, "w").write(f"{mark} A clean change.\n" + body)
 PY
   git add -u
+  # A fresh checkout's index is racy (files as new as it), so every status
+  # hashes every file until git refreshes it; a user's `git status` does.
+  git status >/dev/null
   # One run: warms every tool's cache and says what ran.
   "$HEPH" hook run pre-commit --format json > "$OUT/$p.json" || {
     echo "hephaestus fails on the clean change of $p:" >&2
