@@ -226,11 +226,7 @@ pub fn tags_of_paths(
                 .iter()
                 .zip(kinds)
                 .map(|(&i, kind)| {
-                    let f = files[i].as_ref();
-                    let name = f
-                        .iter()
-                        .rposition(|&b| b == b'/')
-                        .map_or(f, |p| &f[p + 1..]);
+                    let name = base_name(files[i].as_ref());
                     let tags = match kind {
                         Some(kind) => tags_named(
                             &String::from_utf8_lossy(name),
@@ -271,14 +267,7 @@ fn list(dir: &Path, files: &[impl AsRef<[u8]>], indexes: &[usize]) -> Vec<Option
     let mut by_name: Vec<(&[u8], usize)> = indexes
         .iter()
         .enumerate()
-        .map(|(at, &i)| {
-            let f = files[i].as_ref();
-            let name = f
-                .iter()
-                .rposition(|&b| b == b'/')
-                .map_or(f, |p| &f[p + 1..]);
-            (name, at)
-        })
+        .map(|(at, &i)| (base_name(files[i].as_ref()), at))
         .collect();
     by_name.sort_unstable();
     let mut kinds = vec![None; indexes.len()];
@@ -308,6 +297,13 @@ fn list(dir: &Path, files: &[impl AsRef<[u8]>], indexes: &[usize]) -> Vec<Option
         };
     }
     kinds
+}
+
+/// The last component of a `/`-separated path.
+fn base_name(path: &[u8]) -> &[u8] {
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(path, |p| &path[p + 1..])
 }
 
 /// `f` over every unit, on every core, in no particular order.
@@ -410,7 +406,7 @@ pub fn all_tags() -> impl Iterator<Item = &'static str> {
 
 /// Whether `tag` is one identify knows (what `types` may name).
 pub fn is_known_tag(tag: &str) -> bool {
-    all_tags().any(|t| t == tag)
+    tagset::is_known(tag)
 }
 
 /// Whether content looks like text: no byte of its first 1024 outside
@@ -517,7 +513,7 @@ mod tests {
     }
 
     #[test]
-    fn tables_are_sorted_for_binary_search() {
+    fn table_keys_are_sorted_and_unique() {
         for table in [
             tables::EXTENSIONS,
             tables::EXTENSIONS_NEED_BINARY_CHECK,

@@ -1,7 +1,8 @@
 //! The tag tables: file extension, file name and interpreter to identify
 //! tags. Transcribed from identify 2.6.19 (`identify/extensions.py` and
 //! `identify/interpreters.py`, MIT licence, Copyright (c) 2017 Chris Kuehl,
-//! Anthony Sottile; see NOTICE). Keys are sorted for binary search; the
+//! Anthony Sottile; see NOTICE). Keys are sorted and unique (a test checks;
+//! they are looked up by hash, see `tagset`); the
 //! differential test (tests/it/filetypes_diff.rs) compares the tagger built
 //! on them with identify itself.
 

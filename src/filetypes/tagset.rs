@@ -41,6 +41,11 @@ fn bit_of(tag: &str) -> Option<usize> {
     universe().bits.get(tag).copied()
 }
 
+/// Whether `tag` is one identify knows.
+pub(super) fn is_known(tag: &str) -> bool {
+    bit_of(tag).is_some()
+}
+
 impl Tags {
     pub fn new() -> Tags {
         Tags::default()
@@ -54,7 +59,7 @@ impl Tags {
             return false;
         };
         let had = self.has(bit);
-        self.bits[bit / 64] |= 1 << (bit % 64);
+        self.set(bit);
         !had
     }
 
@@ -64,6 +69,10 @@ impl Tags {
 
     fn has(&self, bit: usize) -> bool {
         self.bits[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    fn set(&mut self, bit: usize) {
+        self.bits[bit / 64] |= 1 << (bit % 64);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,10 +100,18 @@ impl Tags {
     pub fn of_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Tags> {
         let mut set = Tags::new();
         for name in names {
-            let bit = bit_of(name)?;
-            set.bits[bit / 64] |= 1 << (bit % 64);
+            set.set(bit_of(name)?);
         }
         Some(set)
+    }
+
+    /// The set of the known tags among `names` (the others left out).
+    fn of_known<'a>(names: impl IntoIterator<Item = &'a str>) -> Tags {
+        let mut set = Tags::new();
+        for bit in names.into_iter().filter_map(bit_of) {
+            set.set(bit);
+        }
+        set
     }
 
     fn includes(&self, other: &Tags) -> bool {
@@ -125,21 +142,16 @@ impl TagQuery {
         any: impl IntoIterator<Item = &'a str>,
         none: impl IntoIterator<Item = &'a str>,
     ) -> TagQuery {
-        let known = |names: &mut dyn Iterator<Item = &'a str>| {
-            names.filter_map(bit_of).fold(Tags::new(), |mut set, bit| {
-                set.bits[bit / 64] |= 1 << (bit % 64);
-                set
-            })
-        };
         let mut any = any.into_iter().peekable();
-        // `types_or` naming only unknown tags matches nothing: keep one
-        // bit no file has by leaving `any` empty and `all` impossible.
         let any_given = any.peek().is_some();
-        let any = known(&mut any);
+        let any = Tags::of_known(any);
+        // A `types_or` of unknown tags only is one no file meets: as an
+        // unknown tag in `types`, the query matches nothing.
+        let all = Tags::of_names(all).filter(|_| !any_given || !any.is_empty());
         TagQuery {
-            all: Tags::of_names(all).filter(|_| !any_given || !any.is_empty()),
+            all,
             any,
-            none: known(&mut none.into_iter()),
+            none: Tags::of_known(none),
         }
     }
 
