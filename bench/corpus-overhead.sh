@@ -54,6 +54,42 @@ mkdir -p "$OUT"
 summary="$OUT/summary.txt"
 : > "$summary"
 
+# commands_of RUN_JSON BY_HAND [PREK_CONFIG]: from a hephaestus JSON report,
+# the exact commands its passed command steps ran (files included: a mypy
+# step may be given a module's stub rather than the staged source) as a
+# shell script run one after another, and, if asked, as prek `repo: local`
+# hooks that each run one of those command lines once.
+commands_of() {
+  python3 - "$@" <<'PY'
+import json, re, shlex, sys
+run = json.load(open(sys.argv[1]))
+lines = ["set -e"]
+hooks = []
+for s in run["steps"]:
+    c = s.get("command")
+    if s["status"] != "passed" or not c:
+        continue
+    argv = shlex.split(c["command"])
+    argv[0] = c["program"]
+    files = s["files"] if "<files>" in argv else []
+    argv = [a for a in argv if a != "<files>"]
+    lines.append(shlex.join(argv + files))
+    hooks.append({
+        "id": re.sub(r"[^a-z0-9]+", "-", s["name"]),
+        "name": s["name"],
+        "entry": shlex.join(argv + files),
+        "language": "system",
+        "pass_filenames": False,
+        "always_run": True,
+    })
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+if len(sys.argv) > 3:
+    with open(sys.argv[3], "w") as fh:
+        json.dump({"repos": [{"repo": "local", "hooks": hooks}]}, fh, indent=1)
+print(f"{len(hooks)} command steps:", ", ".join(h["name"] for h in hooks))
+PY
+}
+
 for p in "${projects[@]}"; do
   echo "== $p"
   repo="$OUT/$p"
@@ -93,35 +129,7 @@ PY
     "$HEPH" hook run pre-commit >&2 || true
     exit 1
   }
-  python3 - "$OUT/$p.json" "$OUT/$p-by-hand.sh" <<'PY'
-import json, re, shlex, sys
-run = json.load(open(sys.argv[1]))
-lines = ["set -e"]
-hooks = []
-for s in run["steps"]:
-    c = s.get("command")
-    if s["status"] != "passed" or not c:
-        continue
-    argv = shlex.split(c["command"])
-    argv[0] = c["program"]
-    files = s["files"] if "<files>" in argv else []
-    argv = [a for a in argv if a != "<files>"]
-    lines.append(shlex.join(argv + files))
-    # The exact command, files included (a mypy step may be given a
-    # module's stub rather than the staged source): prek runs it once.
-    hooks.append({
-        "id": re.sub(r"[^a-z0-9]+", "-", s["name"]),
-        "name": s["name"],
-        "entry": shlex.join(argv + files),
-        "language": "system",
-        "pass_filenames": False,
-        "always_run": True,
-    })
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
-with open(".pre-commit-config.yaml", "w") as fh:
-    json.dump({"repos": [{"repo": "local", "hooks": hooks}]}, fh, indent=1)
-print(f"{len(hooks)} command steps:", ", ".join(h["name"] for h in hooks))
-PY
+  commands_of "$OUT/$p.json" "$OUT/$p-by-hand.sh" .pre-commit-config.yaml
   # prek wants its configuration committed; the staged change stays staged.
   git add .pre-commit-config.yaml
   git commit -qm prek --no-verify -- .pre-commit-config.yaml
@@ -161,19 +169,7 @@ for s in run["steps"]:
     os.symlink(true, target)
 PY
   PATH="$floor/bin:$PATH" "$HEPH" hook run pre-commit --format json > "$floor/run.json"
-  python3 - "$floor/run.json" "$floor/by-hand.sh" <<'PY'
-import json, shlex, sys
-run = json.load(open(sys.argv[1]))
-lines = ["set -e"]
-for s in run["steps"]:
-    c = s.get("command")
-    if s["status"] == "passed" and c:
-        argv = [a for a in shlex.split(c["command"]) if a != "<files>"]
-        argv[0] = c["program"]
-        files = s["files"] if "<files>" in shlex.split(c["command"]) else []
-        lines.append(shlex.join(argv + files))
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
-PY
+  commands_of "$floor/run.json" "$floor/by-hand.sh" >/dev/null
   PATH="$floor/bin:$PATH" python3 "$PAIRED" --rounds "$((RUNS * 2))" --json "$OUT/$p-floor.json" \
     "by hand=sh $floor/by-hand.sh" \
     "hephaestus=$HEPH hook run pre-commit"
