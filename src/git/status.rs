@@ -85,21 +85,13 @@ impl Repo {
             return Ok(Vec::new());
         }
         let small = small_index(&index, &candidates, repo.object_hash());
-        let submodules = gix::status::index_worktree::BuiltinSubmoduleStatus::new(
-            repo.clone().into_sync(),
-            gix::status::Submodule::Given {
-                ignore: gix::submodule::config::Ignore::All,
-                check_dirty: false,
-            },
-        )
-        .map_err(err)?;
         let mut collect = Collect::default();
         repo.index_worktree_status(
             &small,
             Vec::<BString>::new(),
             &mut collect,
             gix::status::plumbing::index_as_worktree::traits::FastEq,
-            submodules,
+            NoSubmodules,
             &mut gix::progress::Discard,
             &AtomicBool::new(false),
             gix::status::index_worktree::Options {
@@ -123,6 +115,23 @@ impl Repo {
     }
 }
 
+/// Gitlinks are never candidates, so gix never asks about a submodule;
+/// gix's own [`BuiltinSubmoduleStatus`] would read `.gitmodules` (from
+/// the work tree, the index or `HEAD`'s tree) before every status just to
+/// be ready.
+///
+/// [`BuiltinSubmoduleStatus`]: gix::status::index_worktree::BuiltinSubmoduleStatus
+#[derive(Clone, Copy)]
+struct NoSubmodules;
+
+impl gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus for NoSubmodules {
+    type Output = ();
+
+    fn status(&mut self, _: &gix::index::Entry, _: &BStr) -> gix::Result<Option<()>> {
+        Ok(None)
+    }
+}
+
 /// The changes gix reports, in our terms.
 #[derive(Default)]
 struct Collect {
@@ -131,7 +140,7 @@ struct Collect {
 
 impl<'index> VisitEntry<'index> for Collect {
     type ContentChange = ();
-    type SubmoduleStatus = gix::submodule::Status;
+    type SubmoduleStatus = ();
 
     fn visit_entry(
         &mut self,
