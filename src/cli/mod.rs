@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cleanup::CleanupError;
 use crate::commands::{self, Context};
@@ -201,6 +201,9 @@ fn classify(err: &anyhow::Error) -> (ExitStatus, Option<String>) {
 /// instead of clap's own detection: the message is rendered plain and,
 /// when the stream it goes to gets colour, rendered again in colour.
 fn parse(args: Vec<OsString>) -> Result<Cli, ExitCode> {
+    if let Some(cli) = parse_hook_run(&args) {
+        return Ok(cli);
+    }
     let command = || {
         Cli::command()
             .styles(crate::color::clap_styles())
@@ -241,6 +244,32 @@ fn parse(args: Vec<OsString>) -> Result<Cli, ExitCode> {
     .into())
 }
 
+/// `hephaestus hook run ...`, what every installed hook calls, parsed by a
+/// command tree of just `hook run` and the global options: clap builds
+/// every argument of every command it is given, which costs a hook run
+/// more than the rest of the parse. Only a command line that parses
+/// cleanly is taken; help, `--version` and every usage error go to the
+/// full parser (`None`), so what the user sees is the same.
+fn parse_hook_run(args: &[OsString]) -> Option<Cli> {
+    if args.get(1)? != "hook" || args.get(2)? != "run" {
+        return None;
+    }
+    let run = commands::hook::RunArgs::augment_args(clap::Command::new("run"));
+    let tree = GlobalArgs::augment_args(clap::Command::new("hephaestus"))
+        .subcommand(clap::Command::new("hook").subcommand(run))
+        .color(clap::ColorChoice::Never);
+    let matches = tree.try_get_matches_from(args).ok()?;
+    let global = GlobalArgs::from_arg_matches(&matches).ok()?;
+    let run = matches
+        .subcommand_matches("hook")?
+        .subcommand_matches("run")?;
+    let run = commands::hook::RunArgs::from_arg_matches(run).ok()?;
+    Some(Cli {
+        global,
+        command: Command::Hook(commands::hook::HookCommand::Run(run)),
+    })
+}
+
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = info
@@ -256,4 +285,56 @@ fn install_panic_hook() {
         eprintln!("error: internal error: {message}{location}");
         eprintln!("  hint: this is a bug in hephaestus; please report it with the command you ran");
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(line: &str) -> Vec<OsString> {
+        std::iter::once("hephaestus")
+            .chain(line.split_whitespace())
+            .map(OsString::from)
+            .collect()
+    }
+
+    /// The short cut takes exactly what the full parser takes, with the
+    /// same result, and leaves everything else (help, version, usage
+    /// errors, other commands) to it.
+    #[test]
+    fn hook_run_is_parsed_as_the_full_parser_parses_it() {
+        let taken = [
+            "hook run pre-commit",
+            "hook run pre-push -- origin git@example.com:x.git",
+            "hook run commit-msg -- .git/COMMIT_EDITMSG",
+            "hook run pre-commit --all-files --skip mypy --skip ruff --fail-fast",
+            "hook run pre-commit --from-ref a --to-ref b --format json -v",
+            "hook run pre-commit --files a.py b.py --step ruff-check",
+            "hook run pre-commit --color always -q --config x.toml -C .",
+            "hook run pre-commit --last-commit",
+        ];
+        for line in taken {
+            let args = argv(line);
+            let full = Cli::try_parse_from(&args).expect(line);
+            let short = parse_hook_run(&args).expect(line);
+            assert_eq!(format!("{short:?}"), format!("{full:?}"), "{line}");
+        }
+        let left = [
+            "hook run",
+            "hook run --help",
+            "hook run pre-commit -h",
+            "hook run pre-commit --version",
+            "hook run not-a-hook",
+            "hook run pre-commit --all-files --last-commit",
+            "hook run pre-commit --from-ref a",
+            "hook run pre-commit -v -q",
+            "hook run pre-commit --no-such-flag",
+            "hook list",
+            "-v hook run pre-commit",
+            "init",
+        ];
+        for line in left {
+            assert!(parse_hook_run(&argv(line)).is_none(), "{line}");
+        }
+    }
 }
