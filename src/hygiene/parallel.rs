@@ -55,8 +55,7 @@ const WORKER_STACK: usize = 64 << 20;
 
 /// How many workers for `n` items.
 pub(crate) fn workers(n: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.min(n).max(1)
+    crate::process::cores().min(n).max(1)
 }
 
 /// Apply `f` to every item, in parallel, returning the results in order.

@@ -194,6 +194,14 @@ fn kill_group(pgid: i32, signal: i32) {
     let _ = (pgid, signal);
 }
 
+/// The number of cores this process may use, asked once: the standard
+/// library reads the cgroup's CPU quota from `/proc` and `/sys` each time,
+/// which costs a small run more than starting a thread.
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Run `cmd` to completion (or its timeout) as `how` says. The command's
 /// stdin, stdout, stderr and process group are set here.
 pub fn capture(mut cmd: Command, how: &Capture<'_>) -> Outcome {

@@ -27,8 +27,9 @@ pub struct ExecuteSettings {
     /// Variables every step gets (HEPHAESTUS_*, PRE_COMMIT_*).
     pub env: Vec<(String, String)>,
     pub fail_fast: bool,
-    /// Upper bound of processes at once.
-    pub jobs: usize,
+    /// Upper bound of processes at once; `None`: the number of cores
+    /// (asked only when a group has more than one process to run).
+    pub jobs: Option<usize>,
     /// `restage = true` may `git add` a fixer's changes: only when the
     /// unstaged changes of the user are saved away (the partial-staging
     /// keeper is active), so `git add` cannot stage them.
@@ -198,53 +199,65 @@ impl Executor<'_> {
         let mut units: Vec<Vec<Task>> = tasks.into_iter().map(|t| vec![t]).collect();
         units.extend(serial);
         let next = AtomicUsize::new(0);
-        let workers = self.settings.jobs.max(1).min(units.len().max(1));
+        let workers = match units.len() {
+            0 | 1 => units.len(),
+            n => self
+                .settings
+                .jobs
+                .unwrap_or_else(process::cores)
+                .clamp(1, n),
+        };
         let timeout_of = |k: usize| group[k].step.timeout;
         let batch_index = AtomicUsize::new(0);
         let (settings, children, interrupted) = (self.settings, self.children, self.interrupted);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let u = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(unit) = units.get(u) else { break };
-                        for task in unit {
-                            if interrupted.load(Ordering::SeqCst) {
-                                break;
-                            }
-                            let begin = Instant::now();
-                            let invocation = Invocation {
-                                program: task.program.clone(),
-                                args: task.args.clone(),
-                                env: envs[task.step].clone(),
-                                cwd: settings.root.clone(),
-                            };
-                            let outcome = process::capture(
-                                invocation.command(),
-                                &Capture {
-                                    timeout: timeout_of(task.step),
-                                    streams: Streams::Merged,
-                                    cap: None,
-                                    children: Some(children),
-                                },
-                            );
-                            let end = Instant::now();
-                            let order = batch_index.fetch_add(1, Ordering::SeqCst);
-                            let failed = !outcome.exit.success();
-                            if let Ok(mut s) = starts.lock() {
-                                let e = s.entry(task.step).or_insert((begin, end));
-                                e.0 = e.0.min(begin);
-                                e.1 = e.1.max(end);
-                            }
-                            if let Ok(mut o) = outcomes.lock() {
-                                o.entry(task.step).or_default().push((order, outcome));
-                            }
-                            if failed && group[task.step].step.require_serial {
-                                break;
-                            }
-                        }
+        let work = || {
+            loop {
+                let u = next.fetch_add(1, Ordering::SeqCst);
+                let Some(unit) = units.get(u) else { break };
+                for task in unit {
+                    if interrupted.load(Ordering::SeqCst) {
+                        break;
                     }
-                });
+                    let begin = Instant::now();
+                    let invocation = Invocation {
+                        program: task.program.clone(),
+                        args: task.args.clone(),
+                        env: envs[task.step].clone(),
+                        cwd: settings.root.clone(),
+                    };
+                    let outcome = process::capture(
+                        invocation.command(),
+                        &Capture {
+                            timeout: timeout_of(task.step),
+                            streams: Streams::Merged,
+                            cap: None,
+                            children: Some(children),
+                        },
+                    );
+                    let end = Instant::now();
+                    let order = batch_index.fetch_add(1, Ordering::SeqCst);
+                    let failed = !outcome.exit.success();
+                    if let Ok(mut s) = starts.lock() {
+                        let e = s.entry(task.step).or_insert((begin, end));
+                        e.0 = e.0.min(begin);
+                        e.1 = e.1.max(end);
+                    }
+                    if let Ok(mut o) = outcomes.lock() {
+                        o.entry(task.step).or_default().push((order, outcome));
+                    }
+                    if failed && group[task.step].step.require_serial {
+                        break;
+                    }
+                }
+            }
+        };
+        // One worker is this thread: a group of one process starts none.
+        std::thread::scope(|scope| {
+            for _ in 1..workers {
+                scope.spawn(work);
+            }
+            if workers > 0 {
+                work();
             }
         });
         let outcomes = outcomes.into_inner().unwrap_or_default();
@@ -782,7 +795,7 @@ mod tests {
             root: std::env::temp_dir(),
             env: Vec::new(),
             fail_fast: false,
-            jobs: 1,
+            jobs: Some(1),
             restage_allowed: false,
             watched: Vec::new(),
         };

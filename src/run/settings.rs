@@ -81,8 +81,6 @@ pub struct RunSettings {
     pub selection: Selection,
     /// `--fail-fast` or `[guard-rails] fail-fast`.
     pub fail_fast: bool,
-    /// Upper bound of step processes at once: the number of cores.
-    pub jobs: usize,
     pub json: bool,
     /// Add the drift check as a step.
     pub drift: bool,
@@ -105,9 +103,6 @@ impl RunSettings {
                 whole_project: args.hook.is_none() && matches!(args.overrides, Override::None),
             },
             fail_fast: args.fail_fast || config.guard_rails.fail_fast,
-            jobs: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
             json: args.json,
             drift: args.drift,
         }
