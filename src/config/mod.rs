@@ -156,7 +156,12 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, ConfigError>
         None
     };
     let from_pyproject = if pyproject_path.is_file() {
-        parse_pyproject(&pyproject_path, &read(&pyproject_path)?)?
+        let text = read(&pyproject_path)?;
+        if may_configure_hephaestus(&text) {
+            parse_pyproject(&pyproject_path, &text)?
+        } else {
+            None
+        }
     } else {
         None
     };
@@ -188,6 +193,14 @@ fn read(path: &Path) -> Result<String, ConfigError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Whether a `pyproject.toml` may hold `[tool.hephaestus]`: it spells the
+/// key (bare or quoted), or has a quoted key with escapes. One that cannot
+/// is not parsed here: the project's own tool settings in it are read
+/// where they are used, and the parse costs a hook run.
+fn may_configure_hephaestus(text: &str) -> bool {
+    text.contains("hephaestus") || text.contains("\\u") || text.contains("\\U")
 }
 
 /// Parse a `hephaestus.toml`.
@@ -333,6 +346,29 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("did you mean `pass_files`?"));
         let hint = did_you_mean("unknown field `zzz`, expected `name` or `run`");
         assert_eq!(hint.as_deref(), Some("valid here: `name`, `run`"));
+    }
+
+    #[test]
+    fn a_pyproject_that_cannot_configure_hephaestus_is_not_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let py = dir.path().join(PYPROJECT_FILE);
+        // Not TOML, and no hephaestus: the defaults, without an error.
+        std::fs::write(&py, "[project\nname = \"x\"\n").unwrap();
+        let loaded = load(dir.path(), None).unwrap();
+        assert!(matches!(loaded.source, Source::Defaults));
+        // Spelt with an escape, the table is still found (and parsed).
+        std::fs::write(
+            &py,
+            "[tool.\"hephaest\\u0075s\".guard-rails]\nfail_fast = true\n",
+        )
+        .unwrap();
+        let loaded = load(dir.path(), None).unwrap();
+        assert!(matches!(loaded.source, Source::Pyproject { .. }));
+        assert!(loaded.config.guard_rails.fail_fast);
+        // Spelt plainly but broken, it is an error that names the file.
+        std::fs::write(&py, "[tool.hephaestus\n").unwrap();
+        let err = load(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("pyproject.toml"), "{err}");
     }
 
     #[test]
