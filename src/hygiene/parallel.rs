@@ -53,11 +53,6 @@ impl FileReport {
 /// Stack of each worker thread.
 const WORKER_STACK: usize = 64 << 20;
 
-/// How many workers for `n` items.
-pub(crate) fn workers(n: usize) -> usize {
-    crate::process::cores().min(n).max(1)
-}
-
 /// Apply `f` to every item, in parallel, returning the results in order.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     map_with(items, || (), |(), item| f(item))
@@ -69,7 +64,7 @@ pub(crate) fn map_with<T: Sync, R: Send, S>(
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
-    let n = workers(items.len());
+    let n = crate::process::workers(items.len());
     if n <= 1 {
         let mut state = init();
         return items.iter().map(|item| f(&mut state, item)).collect();

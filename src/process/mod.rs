@@ -194,12 +194,18 @@ fn kill_group(pgid: i32, signal: i32) {
     let _ = (pgid, signal);
 }
 
-/// The number of cores this process may use, asked once: the standard
-/// library reads the cgroup's CPU quota from `/proc` and `/sys` each time,
-/// which costs a small run more than starting a thread.
-pub fn cores() -> usize {
+/// How many workers for `n` pieces of work (at least one): one per core,
+/// no more than `n`. The cores are counted once, and only when `n > 1`:
+/// the standard library reads the cgroup's CPU quota from `/proc` and
+/// `/sys` each time it is asked, which costs a small run more than
+/// starting a thread.
+pub fn workers(n: usize) -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    if n <= 1 {
+        return 1;
+    }
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
+    cores.min(n)
 }
 
 /// Run `cmd` to completion (or its timeout) as `how` says. The command's

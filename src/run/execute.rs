@@ -27,9 +27,6 @@ pub struct ExecuteSettings {
     /// Variables every step gets (HEPHAESTUS_*, PRE_COMMIT_*).
     pub env: Vec<(String, String)>,
     pub fail_fast: bool,
-    /// Upper bound of processes at once; `None`: the number of cores
-    /// (asked only when a group has more than one process to run).
-    pub jobs: Option<usize>,
     /// `restage = true` may `git add` a fixer's changes: only when the
     /// unstaged changes of the user are saved away (the partial-staging
     /// keeper is active), so `git add` cannot stage them.
@@ -199,14 +196,7 @@ impl Executor<'_> {
         let mut units: Vec<Vec<Task>> = tasks.into_iter().map(|t| vec![t]).collect();
         units.extend(serial);
         let next = AtomicUsize::new(0);
-        let workers = match units.len() {
-            0 | 1 => units.len(),
-            n => self
-                .settings
-                .jobs
-                .unwrap_or_else(process::cores)
-                .clamp(1, n),
-        };
+        let workers = process::workers(units.len());
         let timeout_of = |k: usize| group[k].step.timeout;
         let batch_index = AtomicUsize::new(0);
         let (settings, children, interrupted) = (self.settings, self.children, self.interrupted);
@@ -256,9 +246,7 @@ impl Executor<'_> {
             for _ in 1..workers {
                 scope.spawn(work);
             }
-            if workers > 0 {
-                work();
-            }
+            work();
         });
         let outcomes = outcomes.into_inner().unwrap_or_default();
         let starts = starts.into_inner().unwrap_or_default();
@@ -795,7 +783,6 @@ mod tests {
             root: std::env::temp_dir(),
             env: Vec::new(),
             fail_fast: false,
-            jobs: Some(1),
             restage_allowed: false,
             watched: Vec::new(),
         };

@@ -449,7 +449,6 @@ fn execute(
         root: prepared.root.clone(),
         env,
         fail_fast: prepared.settings.fail_fast,
-        jobs: None,
         restage_allowed: kept.is_some() || (scope.protect_unstaged && repo.is_some()),
         watched: kept
             .map(|k| k.journal().entries.iter().map(|e| e.rel()).collect())
