@@ -120,9 +120,6 @@ else:
     open(f, "w").write(f"{mark} A clean change.\n" + body)
 PY
   git add -u
-  # A fresh checkout's index is racy (files as new as it), so every status
-  # hashes every file until git refreshes it; a user's `git status` does.
-  git status >/dev/null
   # One run: warms every tool's cache and says what ran.
   "$HEPH" hook run pre-commit --format json > "$OUT/$p.json" || {
     echo "hephaestus fails on the clean change of $p:" >&2
@@ -133,6 +130,12 @@ PY
   # prek wants its configuration committed; the staged change stays staged.
   git add .pre-commit-config.yaml
   git commit -qm prek --no-verify -- .pre-commit-config.yaml
+  # The index is racy now: files written in the second it was (git and gix
+  # compare whole seconds), so every status hashes them again. A refresh
+  # in the same second leaves them racy; one a second later rewrites the
+  # index clean, as a user's next `git status` would. (The index of a real
+  # commit, written by `git add` after the edits, is rarely racy.)
+  sleep 1; git status >/dev/null
   "$PREK" run >/dev/null 2>&1 || { echo "prek fails on the clean change of $p" >&2; "$PREK" run >&2; exit 1; }
   python3 "$PAIRED" --rounds "$RUNS" --json "$OUT/$p-paired.json" \
     "by hand=sh $OUT/$p-by-hand.sh" \
