@@ -56,8 +56,24 @@ pub struct Watchdog {
 impl Watchdog {
     /// Start it; `None` if `sh` cannot be started (then only `hook
     /// recover` stops a dead run's steps).
+    ///
+    /// `/bin/sh` first, as `system(3)` does: no search through `PATH`
+    /// (about ten failed `execve`s on a typical one), and a `sh` earlier
+    /// on the user's `PATH` is not what keeps their steps in check. A
+    /// system without `/bin/sh` gets the one on `PATH`.
     pub fn start() -> Option<Watchdog> {
-        let mut cmd = Command::new("sh");
+        let mut child = ["/bin/sh", "sh"]
+            .into_iter()
+            .find_map(|sh| Self::command(sh).spawn().ok())?;
+        let stdin = child.stdin.take()?;
+        Some(Watchdog {
+            child: Some(child),
+            stdin: Mutex::new(Some(stdin)),
+        })
+    }
+
+    fn command(sh: &str) -> Command {
+        let mut cmd = Command::new(sh);
         cmd.args(["-c", WATCHDOG, "hephaestus-watchdog"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -68,12 +84,7 @@ impl Watchdog {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        let mut child = cmd.spawn().ok()?;
-        let stdin = child.stdin.take()?;
-        Some(Watchdog {
-            child: Some(child),
-            stdin: Mutex::new(Some(stdin)),
-        })
+        cmd
     }
 
     fn tell(&self, line: &str) {
