@@ -325,8 +325,8 @@ fn build_steps(cx: &RunContext<'_>, prepared: &Prepared) -> anyhow::Result<Vec<S
     Ok(steps)
 }
 
-/// `--step` names must exist; unknown `--skip`/`SKIP` names are told about
-/// in verbose mode.
+/// `--step` names must exist; unknown `--skip`/`SKIP` names get a
+/// warning with the nearest step name.
 fn check_names(
     cx: &RunContext<'_>,
     steps: &[Step],

@@ -1,7 +1,7 @@
 //! What a step really runs, for people: its exact command line, the
 //! program it resolves to (through `uv run`, the project's `.venv/bin` or
 //! `PATH`, as the executor resolves it), and that program's version.
-//! Shown by `hook list -v`, `config show --resolved`, `-v` runs and the
+//! Shown by `hook list`, `config show --resolved`, `-v` runs and the
 //! JSON report.
 //!
 //! Versions come from the project environment's package metadata (no
