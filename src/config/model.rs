@@ -95,6 +95,9 @@ pub struct StepConfig {
     /// unless `shell = true`). Empty for a built-in step, which runs in
     /// process ([`crate::hygiene::run`]).
     pub run: CommandLine,
+    /// `check`: the command's check-only form (written like `run`), run on
+    /// pre-push instead of `run` and never as a fixer.
+    pub check: Option<CommandLine>,
     /// A built-in check instead of a command (`builtin = "check-yaml"`).
     pub builtin: Option<BuiltinStep>,
     pub shell: bool,
@@ -178,6 +181,8 @@ pub struct StepToml {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<CommandLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CommandLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builtin: Option<CheckIdKey>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -276,6 +281,12 @@ impl TryFrom<StepToml> for StepConfig {
                 return Err("a step needs `run` (the command) or `builtin` (a built-in check, see docs/builtins.md)".to_string());
             }
         };
+        if builtin.is_some() && t.check.is_some() {
+            return Err(
+                "`check` goes with `run`; a `builtin` check never writes on pre-push anyway"
+                    .to_string(),
+            );
+        }
         let name = match (t.name, &builtin) {
             (Some(n), _) => n,
             (None, Some(b)) => b.id.as_str().to_string(),
@@ -291,6 +302,7 @@ impl TryFrom<StepToml> for StepConfig {
         let step = StepConfig {
             name,
             run,
+            check: t.check,
             fix: t
                 .fix
                 .unwrap_or_else(|| builtin.as_ref().is_some_and(|b| b.id.is_fixer())),
@@ -325,6 +337,7 @@ impl From<StepConfig> for StepToml {
         StepToml {
             name: Some(c.name),
             run,
+            check: c.check,
             builtin,
             args,
             shell: c.shell,

@@ -75,7 +75,9 @@ pub fn pipeline(loaded: &Loaded, options: BuildOptions<'_>) -> anyhow::Result<Ve
 
 /// A user step that replaces a preset step of the same name keeps what
 /// it does not say itself: the preset's stages, scope and files (and with
-/// project scope, that files are not passed).
+/// project scope, that files are not passed). Not the preset's check-only
+/// form: that belongs to the preset's command, not the user's (`check`
+/// gives the user's own).
 fn replacing(preset: &Step, mut user: Step, config: &StepConfig) -> Step {
     if config.stages.is_none() {
         user.stages = preset.stages.clone();
@@ -92,23 +94,30 @@ fn replacing(preset: &Step, mut user: Step, config: &StepConfig) -> Step {
     user
 }
 
+/// `run` or `check` as a command: an argv as written, a string split
+/// shell-style, or with `shell = true` the string as one shell line.
+fn command(line: &CommandLine, shell: bool) -> anyhow::Result<Action> {
+    let argv = match line {
+        CommandLine::Argv(v) => v.clone(),
+        CommandLine::Line(line) if shell => vec![line.clone()],
+        CommandLine::Line(line) => shlex::split(line)
+            .ok_or_else(|| anyhow::anyhow!("cannot split {line:?} into arguments"))?,
+    };
+    Ok(Action::Command { argv, shell })
+}
+
 /// A user step from `[[guard-rails.steps]]`.
 pub fn from_config(c: &StepConfig, top: &GuardRailsConfig) -> anyhow::Result<Step> {
     let filter = c.filter(top);
     let filter = (!filter.files.is_empty() || !filter.exclude.is_empty() || filter.needs_tags())
         .then_some(filter);
-    let argv = match &c.run {
-        CommandLine::Argv(v) => v.clone(),
-        CommandLine::Line(line) if c.shell => vec![line.clone()],
-        CommandLine::Line(line) => shlex::split(line)
-            .ok_or_else(|| anyhow::anyhow!("cannot split {line:?} into arguments"))?,
-    };
     let action = match &c.builtin {
         Some(b) => Action::Hygiene(b.spec()),
-        None => Action::Command {
-            argv,
-            shell: c.shell,
-        },
+        None => command(&c.run, c.shell)?,
+    };
+    let check = match &c.check {
+        Some(line) => Some(command(line, c.shell).map_err(|e| anyhow::anyhow!("`check`: {e}"))?),
+        None => None,
     };
     Ok(Step {
         name: c.name.clone(),
@@ -125,7 +134,7 @@ pub fn from_config(c: &StepConfig, top: &GuardRailsConfig) -> anyhow::Result<Ste
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,
-        check_argv: None,
+        check,
         filter,
         always_run: c.always_run,
         prefer_stubs: false,

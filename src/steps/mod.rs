@@ -63,9 +63,10 @@ pub struct Step {
     pub optional_tool: bool,
     /// Only run when `--no-format` is not given.
     pub is_formatter: bool,
-    /// How to run it without writing files (a formatter's `--check`): what
-    /// pre-push runs instead, so a push never edits the work tree.
-    pub check_argv: Option<Vec<String>>,
+    /// How to run it without writing files (a formatter's `--check`, a
+    /// user step's `check`): what pre-push runs instead, so a push never
+    /// edits the work tree.
+    pub check: Option<Action>,
     /// pre-commit style selection beyond the globs: regexes and file type
     /// tags (`files_regex`, `types`, …; the `[guard-rails]` regexes folded
     /// in). `None`: the globs alone decide.

@@ -93,14 +93,16 @@ pub fn unknown_names<'a>(
 }
 
 /// The step as it runs in `hook`: on pre-push a step with a check-only
-/// form (a formatter's `--check`) runs that, so a push never edits files.
+/// form (a formatter's `--check`, a user step's `check`) runs that, and
+/// not as a fixer, so a push never edits files.
 pub fn for_hook(step: &Step, hook: Option<HookType>) -> Step {
     let mut step = step.clone();
     if hook == Some(HookType::PrePush)
-        && let Some(argv) = step.check_argv.take()
+        && let Some(check) = step.check.take()
     {
-        step.action = super::Action::Command { argv, shell: false };
+        step.action = check;
         step.fix = false;
+        step.restage = false;
     }
     step
 }
@@ -235,6 +237,7 @@ mod tests {
         let config = StepConfig {
             name: name.to_string(),
             run: CommandLine::Line("true".to_string()),
+            check: None,
             files: files
                 .iter()
                 .map(|f| crate::config::model::GlobPattern(f.to_string()))

@@ -210,7 +210,7 @@ fn to_step(d: &Def) -> Step {
         }),
         optional_tool: d.optional,
         is_formatter: d.formatter,
-        check_argv: None,
+        check: None,
         filter: None,
         always_run: false,
         prefer_stubs: false,
@@ -248,11 +248,9 @@ pub fn steps(preset: Preset, cx: &PresetContext<'_>) -> Vec<Step> {
             let mut steps: Vec<Step> = RUST.iter().map(to_step).collect();
             for step in &mut steps {
                 if step.name == "cargo fmt" {
-                    step.check_argv = Some(
-                        ["cargo", "fmt", "--all", "--", "--check"]
-                            .map(String::from)
-                            .to_vec(),
-                    );
+                    step.check = Some(command(&strings(&[
+                        "cargo", "fmt", "--all", "--", "--check",
+                    ])));
                 }
             }
             steps
@@ -294,7 +292,7 @@ fn fit_python(steps: &mut [Step], plan: &PythonToolPlan) {
                     step.optional_tool = !plan.ruff.used;
                 }
                 step.action = command(&f.fix_argv);
-                step.check_argv = Some(f.check_argv.clone());
+                step.check = Some(command(&f.check_argv));
             }
             "mypy" => {
                 step.action = command(&plan.mypy.argv);
@@ -336,12 +334,12 @@ fn add_isort(steps: &mut Vec<Step>, plan: &PythonToolPlan) {
         .position(|s| s.is_formatter)
         .unwrap_or(steps.len());
     let mut isort = to_step(&ISORT);
-    isort.check_argv = Some(strings(&[
+    isort.check = Some(command(&strings(&[
         "isort",
         "--filter-files",
         "--check-only",
         "--diff",
-    ]));
+    ])));
     steps.insert(at, isort);
 }
 
@@ -379,7 +377,7 @@ fn builtin(name: &str, action: Action, stages: Option<Vec<HookType>>) -> Step {
         missing_hint: None,
         optional_tool: false,
         is_formatter: false,
-        check_argv: None,
+        check: None,
         filter: None,
         always_run: false,
         prefer_stubs: false,

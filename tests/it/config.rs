@@ -245,6 +245,10 @@ fn builtin_and_selection_keys_are_checked_when_read() {
         ("builtin = \"check-yaml\"\nargs = [\"--nope\"]", "--nope"),
         ("builtin = \"check-yml\"", "did you mean \"check-yaml\""),
         ("builtin = \"check-yaml\"\nrun = \"true\"", "not both"),
+        (
+            "builtin = \"check-yaml\"\ncheck = \"true\"",
+            "`check` goes with `run`",
+        ),
         ("name = \"x\"", "needs `run`"),
         (
             "name = \"x\"\nrun = \"true\"\nargs = [\"-v\"]",

@@ -191,16 +191,117 @@ fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
         !pre_commit.contains("pytest"),
         "the replacement stays on pre-push only, as the preset's pytest: {listed}"
     );
-    assert!(listed.contains("pytest"), "{listed}");
+    assert!(
+        listed.contains("pytest: python3 -m unittest  ["),
+        "and keeps the preset's project scope (no files passed): {listed}"
+    );
 
     ctx.write(
         "hephaestus.toml",
-        "[guard-rails]\npresets = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"pytest\"\nrun = [\"python3\", \"-m\", \"unittest\"]\nstages = [\"pre-commit\"]\n",
+        "[guard-rails]\npresets = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"pytest\"\nrun = [\"python3\", \"-m\", \"unittest\"]\nstages = [\"pre-commit\"]\nscope = \"files\"\n",
     );
     let out = ctx.run(["hook", "list"]);
     let listed = stdout(&out);
     let pre_commit = listed.split("pre-push").next().unwrap_or_default();
-    assert!(pre_commit.contains("pytest"), "{listed}");
+    assert!(
+        pre_commit.contains("pytest: python3 -m unittest <files>"),
+        "{listed}"
+    );
+}
+
+/// A user formatter with a check-only form: pre-commit runs `run` (and
+/// fails naming what it fixed), pre-push runs `check`, so a push edits
+/// nothing, neither the pushed files nor the user's unpushed work; a step
+/// replacing a preset formatter does not borrow the preset's check form.
+#[test]
+fn a_step_runs_its_check_form_on_pre_push_and_a_push_edits_nothing() {
+    let ctx = TestContext::new();
+    let bare = ctx.base.join("remote.git");
+    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
+    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    ctx.write(
+        "hephaestus.toml",
+        r#"[guard-rails]
+presets = []
+
+[[guard-rails.steps]]
+name = "fmt"
+run = ["sh", "-c", 'for f; do sed "s/bad/good/" "$f" > "$f.new" && mv "$f.new" "$f"; done', "fmt"]
+check = ["sh", "-c", '! grep -l bad "$@"', "check"]
+fix = true
+files = ["*.txt"]
+"#,
+    );
+    ctx.write("a.txt", "fine\n");
+    ctx.commit_all("base");
+    ctx.git(["push", "-q", "origin", "main"]);
+    ctx.run(["hook", "install"]);
+
+    let out = ctx.run(["hook", "list"]);
+    let listed = stdout(&out);
+    let (pre_commit, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    assert!(pre_commit.contains("fmt: sh -c 'for f;"), "{listed}");
+    assert!(pre_push.contains("fmt: sh -c '! grep"), "{listed}");
+
+    // A pushed commit with a bad file, and unpushed, unstaged bad work.
+    ctx.write("b.txt", "bad b\n");
+    ctx.git(["add", "b.txt"]);
+    ctx.git(["commit", "-q", "--no-verify", "-m", "two"]);
+    ctx.write("a.txt", "bad, not pushed\n");
+    let out = ctx
+        .git_cmd()
+        .args(["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the check fails the push: {}",
+        show(&out)
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("fmt") && text.contains("b.txt"), "{text}");
+    assert_eq!(
+        ctx.read("b.txt"),
+        b"bad b\n",
+        "the pushed file is not edited"
+    );
+    assert_eq!(
+        ctx.read("a.txt"),
+        b"bad, not pushed\n",
+        "work outside the push is not edited"
+    );
+
+    // In pre-commit the step is the fixer `run` says.
+    ctx.git(["add", "a.txt"]);
+    let out = ctx.run(["hook", "run", "pre-commit"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("a.txt"), "{}", show(&out));
+    assert_eq!(ctx.read("a.txt"), b"good, not pushed\n");
+
+    // A step replacing a preset formatter: its own `run` on pre-push
+    // unless it gives a `check`.
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"rust\"]\n\n[[guard-rails.steps]]\nname = \"cargo fmt\"\nrun = [\"cargo\", \"fmt\", \"--\", \"--edition\", \"2024\"]\n",
+    );
+    let listed = stdout(&ctx.run(["hook", "list"]));
+    let (_, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    assert!(
+        pre_push.contains("cargo fmt: cargo fmt -- --edition 2024")
+            && !pre_push.contains("--check"),
+        "{listed}"
+    );
+    ctx.write(
+        "hephaestus.toml",
+        "[guard-rails]\npresets = [\"rust\"]\n\n[[guard-rails.steps]]\nname = \"cargo fmt\"\nrun = [\"cargo\", \"fmt\", \"--\", \"--edition\", \"2024\"]\ncheck = \"cargo fmt -- --edition 2024 --check\"\n",
+    );
+    let listed = stdout(&ctx.run(["hook", "list"]));
+    let (pre_commit, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    assert!(
+        pre_push.contains("cargo fmt: cargo fmt -- --edition 2024 --check"),
+        "{listed}"
+    );
+    assert!(!pre_commit.contains("--check"), "{listed}");
 }
 
 #[test]
