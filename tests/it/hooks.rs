@@ -300,9 +300,7 @@ fn commit_all_and_commit_path_use_the_temporary_index() {
 #[test]
 fn pre_push_checks_the_pushed_commits_only() {
     let ctx = TestContext::new();
-    let bare = ctx.base.join("remote.git");
-    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
-    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    ctx.add_bare_origin();
     config(
         &ctx,
         &step(
@@ -490,9 +488,7 @@ fn legacy_hook_is_chained_and_restored() {
 #[test]
 fn failing_legacy_hook_blocks_and_pre_push_legacy_gets_stdin() {
     let ctx = TestContext::new();
-    let bare = ctx.base.join("remote.git");
-    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
-    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    ctx.add_bare_origin();
     config(
         &ctx,
         &step(

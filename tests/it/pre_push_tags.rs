@@ -23,9 +23,7 @@ fn push(ctx: &TestContext, args: &[&str]) -> Vec<String> {
 #[test]
 fn pushing_tags_checks_the_files_of_the_commits_pushed() {
     let ctx = TestContext::new();
-    let bare = ctx.base.join("remote.git");
-    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
-    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    ctx.add_bare_origin();
     config(
         &ctx,
         &step(

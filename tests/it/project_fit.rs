@@ -216,9 +216,7 @@ fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
 #[test]
 fn a_step_runs_its_check_form_on_pre_push_and_a_push_edits_nothing() {
     let ctx = TestContext::new();
-    let bare = ctx.base.join("remote.git");
-    ctx.git(["init", "-q", "--bare", bare.to_str().unwrap()]);
-    ctx.git(["remote", "add", "origin", bare.to_str().unwrap()]);
+    ctx.add_bare_origin();
     ctx.write(
         "hephaestus.toml",
         r#"[guard-rails]

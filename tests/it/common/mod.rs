@@ -127,6 +127,24 @@ impl TestContext {
         std::fs::read(self.root.join(rel)).expect("read file")
     }
 
+    /// An empty bare repository beside the work tree (`remote.git`), added
+    /// as the remote `origin`, for tests that really push.
+    pub fn add_bare_origin(&self) {
+        let bare = self.base.join("remote.git");
+        self.git([
+            "init",
+            "-q",
+            "--bare",
+            bare.to_str().expect("utf-8 temp path"),
+        ]);
+        self.git([
+            "remote",
+            "add",
+            "origin",
+            bare.to_str().expect("utf-8 temp path"),
+        ]);
+    }
+
     /// `git add -A && git commit -m msg`.
     pub fn commit_all(&self, msg: &str) {
         self.git(["add", "-A"]);
