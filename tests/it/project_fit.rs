@@ -170,6 +170,18 @@ fn preset_steps_are_turned_off_by_name_and_unknown_names_are_refused() {
     assert!(err.contains("mypy"), "the hint lists the steps: {err}");
 }
 
+/// `hook list` (both hooks installed): its pre-commit part, its pre-push
+/// part, and the whole text for messages.
+fn listed_by_hook(ctx: &TestContext) -> (String, String, String) {
+    let out = ctx.run(["hook", "list"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let listed = stdout(&out);
+    let Some((pre_commit, pre_push)) = listed.split_once("\npre-push\n") else {
+        panic!("no pre-push section: {listed}");
+    };
+    (pre_commit.to_string(), pre_push.to_string(), listed)
+}
+
 #[test]
 fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
     let ctx = TestContext::new();
@@ -179,14 +191,7 @@ fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
     );
     ctx.commit_all("base");
     ctx.run(["hook", "install"]);
-    let out = ctx.run(["hook", "list"]);
-    assert!(out.status.success(), "{}", show(&out));
-    let listed = stdout(&out);
-    let pre_commit = listed
-        .split("pre-push")
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let (pre_commit, _, listed) = listed_by_hook(&ctx);
     assert!(
         !pre_commit.contains("pytest"),
         "the replacement stays on pre-push only, as the preset's pytest: {listed}"
@@ -200,9 +205,7 @@ fn a_step_replacing_a_preset_step_keeps_its_stages_unless_it_says_otherwise() {
         "hephaestus.toml",
         "[guard-rails]\npresets = [\"python\"]\n\n[[guard-rails.steps]]\nname = \"pytest\"\nrun = [\"python3\", \"-m\", \"unittest\"]\nstages = [\"pre-commit\"]\nscope = \"files\"\n",
     );
-    let out = ctx.run(["hook", "list"]);
-    let listed = stdout(&out);
-    let pre_commit = listed.split("pre-push").next().unwrap_or_default();
+    let (pre_commit, _, listed) = listed_by_hook(&ctx);
     assert!(
         pre_commit.contains("pytest: python3 -m unittest <files>"),
         "{listed}"
@@ -235,9 +238,7 @@ files = ["*.txt"]
     ctx.git(["push", "-q", "origin", "main"]);
     ctx.run(["hook", "install"]);
 
-    let out = ctx.run(["hook", "list"]);
-    let listed = stdout(&out);
-    let (pre_commit, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    let (pre_commit, pre_push, listed) = listed_by_hook(&ctx);
     assert!(pre_commit.contains("fmt: sh -c 'for f;"), "{listed}");
     assert!(pre_push.contains("fmt: sh -c '! grep"), "{listed}");
 
@@ -282,8 +283,7 @@ files = ["*.txt"]
         "hephaestus.toml",
         "[guard-rails]\npresets = [\"rust\"]\n\n[[guard-rails.steps]]\nname = \"cargo fmt\"\nrun = [\"cargo\", \"fmt\", \"--\", \"--edition\", \"2024\"]\n",
     );
-    let listed = stdout(&ctx.run(["hook", "list"]));
-    let (_, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    let (_, pre_push, listed) = listed_by_hook(&ctx);
     assert!(
         pre_push.contains("cargo fmt: cargo fmt -- --edition 2024")
             && !pre_push.contains("--check"),
@@ -293,8 +293,7 @@ files = ["*.txt"]
         "hephaestus.toml",
         "[guard-rails]\npresets = [\"rust\"]\n\n[[guard-rails.steps]]\nname = \"cargo fmt\"\nrun = [\"cargo\", \"fmt\", \"--\", \"--edition\", \"2024\"]\ncheck = \"cargo fmt -- --edition 2024 --check\"\n",
     );
-    let listed = stdout(&ctx.run(["hook", "list"]));
-    let (pre_commit, pre_push) = listed.split_once("pre-push").unwrap_or_default();
+    let (pre_commit, pre_push, listed) = listed_by_hook(&ctx);
     assert!(
         pre_push.contains("cargo fmt: cargo fmt -- --edition 2024 --check"),
         "{listed}"
