@@ -309,8 +309,7 @@ fn base_name(path: &[u8]) -> &[u8] {
 /// `f` over every unit, on every core, in no particular order.
 fn on_cores<T: Sync, R: Send>(units: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = cores.min(units.len());
+    let workers = crate::process::workers(units.len());
     if workers <= 1 {
         return units.iter().map(f).collect();
     }
